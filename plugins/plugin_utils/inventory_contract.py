@@ -1,0 +1,474 @@
+# -*- coding: utf-8 -*-
+# Copyright: caas.platform contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The inventory contract of caas.platform (docs/inventory.md) and the checks that enforce it.
+
+Pure functions over plain data (group -> hosts, host -> variables), so the same checks run in the
+validate_inventory action plugin and in unit tests. Every problem names the variable, the bad
+value and the fix.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import ipaddress
+import re
+import typing as t
+import urllib.parse
+
+# The three newest Kubernetes minors; the artifact manifest carries the exact releases.
+SUPPORTED_KUBERNETES_MINORS = ('1.34', '1.35', '1.36')
+SUPPORTED_NODE_OS = ('debian12',)
+API_LB_MODES = ('haproxy_keepalived', 'kube_vip', 'external')
+ETCD_TOPOLOGIES = ('stacked', 'external')
+FAILURE_DOMAIN_POLICIES = ('zone', 'rack', 'none')
+
+GROUPS = ('lb', 'control_plane', 'etcd', 'workers', 'artifacts')
+
+# Settings that must have one value for the whole cluster (set them in group_vars/all).
+CLUSTER_SETTINGS = (
+    'caas_cluster_name', 'caas_kubernetes_version', 'caas_node_network', 'caas_pod_cidr',
+    'caas_service_cidr', 'caas_node_cidr_mask_size', 'caas_cluster_domain', 'caas_api_lb_mode',
+    'caas_api_vip', 'caas_api_port', 'caas_api_vrrp_router_id', 'caas_etcd_topology',
+    'caas_control_plane_ha', 'caas_failure_domain_policy', 'caas_files_repo_url',
+    'caas_registry_mirror', 'caas_artifacts_ca_file', 'caas_http_proxy', 'caas_https_proxy',
+    'caas_no_proxy', 'caas_allow_cgroup_v1',
+)
+# Settings of each host.
+HOST_SETTINGS = ('caas_zone', 'caas_rack', 'caas_node_ip', 'caas_node_name', 'caas_node_os')
+KNOWN_SETTINGS = frozenset(CLUSTER_SETTINGS + HOST_SETTINGS)
+
+DEFAULTS = {
+    'caas_node_cidr_mask_size': 24,
+    'caas_cluster_domain': 'cluster.local',
+    'caas_api_lb_mode': 'haproxy_keepalived',
+    'caas_api_port': 6443,
+    'caas_api_vrrp_router_id': 51,
+    'caas_etcd_topology': 'stacked',
+    'caas_control_plane_ha': True,
+    'caas_failure_domain_policy': 'zone',
+    'caas_files_repo_url': '',
+    'caas_registry_mirror': '',
+    'caas_artifacts_ca_file': '',
+    'caas_http_proxy': '',
+    'caas_https_proxy': '',
+    'caas_no_proxy': [],
+    'caas_allow_cgroup_v1': False,
+    'caas_node_os': 'debian12',
+}
+REQUIRED = ('caas_cluster_name', 'caas_kubernetes_version', 'caas_node_network', 'caas_pod_cidr',
+            'caas_service_cidr')
+
+DNS_LABEL = re.compile(r'^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$')
+DNS_NAME = re.compile(r'^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$')
+KUBERNETES_VERSION = re.compile(r'^v?(\d+)\.(\d+)\.(\d+)$')
+HOST_PORT = re.compile(r'^(?P<host>[A-Za-z0-9.-]+|\[[0-9a-fA-F:]+\])(:(?P<port>\d{1,5}))?$')
+
+
+@dataclasses.dataclass(frozen=True)
+class Problem:
+    """One refusal: which variable, its bad value, what is wrong and how to fix it."""
+
+    variable: str
+    value: t.Any
+    reason: str
+    fix: str
+    host: str | None = None
+
+    def __str__(self) -> str:
+        where = f' (host {self.host})' if self.host else ''
+        return f'{self.variable}{where} = {self.value!r}: {self.reason}. Fix: {self.fix}.'
+
+
+@dataclasses.dataclass
+class Inventory:
+    """The parts of an Ansible inventory the contract speaks about."""
+
+    groups: dict[str, list[str]]
+    hostvars: dict[str, dict[str, t.Any]]
+
+    def hosts(self, group: str) -> list[str]:
+        return list(self.groups.get(group) or [])
+
+    def cluster_hosts(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for group in GROUPS:
+            for host in self.hosts(group):
+                seen.setdefault(host)
+        return list(seen)
+
+    def host_setting(self, host: str, name: str) -> t.Any:
+        return self.hostvars.get(host, {}).get(name, DEFAULTS.get(name))
+
+
+class Checker:
+    """Runs every check of the contract over one inventory and collects the problems."""
+
+    def __init__(self, inventory: Inventory):
+        self.inv = inventory
+        self.problems: list[Problem] = []
+        self.settings: dict[str, t.Any] = {}
+        self.networks: dict[str, ipaddress.IPv4Network] = {}
+        self.node_ips: dict[str, ipaddress.IPv4Address] = {}
+        self.vip: ipaddress.IPv4Address | ipaddress.IPv6Address | None = None
+
+    def refuse(self, variable: str, value: t.Any, reason: str, fix: str, host: str | None = None) -> None:
+        self.problems.append(Problem(variable, value, reason, fix, host))
+
+    def run(self) -> list[Problem]:
+        if not self.inv.cluster_hosts():
+            self.refuse('groups', sorted(self.inv.groups), 'the inventory has no host in any of the groups '
+                        + ', '.join(GROUPS), 'add hosts to the groups control_plane and workers (docs/inventory.md)')
+            return self.problems
+        self.check_unknown_variables()
+        self.read_cluster_settings()
+        self.check_group_sizes()
+        self.check_kubernetes_version()
+        self.check_networks()
+        self.check_api_endpoint()
+        self.check_hosts()
+        self.check_failure_domains()
+        self.check_artifacts()
+        self.check_proxies()
+        return self.problems
+
+    # -- settings ---------------------------------------------------------------------------
+
+    def check_unknown_variables(self) -> None:
+        """A misspelt contract variable is silently ignored by Ansible: refuse it instead."""
+        reported = set()
+        for host in self.inv.cluster_hosts():
+            for name in self.inv.hostvars.get(host, {}):
+                if name.startswith('caas_') and name not in KNOWN_SETTINGS and name not in reported:
+                    reported.add(name)
+                    close = difflib.get_close_matches(name, sorted(KNOWN_SETTINGS), n=1)
+                    fix = f'did you mean {close[0]}? ' if close else ''
+                    self.refuse(name, self.inv.hostvars[host][name], 'is not a setting of the inventory contract',
+                                fix + 'see docs/inventory.md for the settings and their names')
+
+    def read_cluster_settings(self) -> None:
+        hosts = self.inv.cluster_hosts()
+        for name in CLUSTER_SETTINGS:
+            values: dict[str, list[str]] = {}
+            for host in hosts:
+                value = self.inv.host_setting(host, name)
+                values.setdefault(repr(value), []).append(host)
+            if len(values) > 1:
+                shown = '; '.join(f'{v} on {", ".join(h[:3])}{"..." if len(h) > 3 else ""}' for v, h in values.items())
+                self.refuse(name, shown, 'is a cluster setting but differs between hosts',
+                            'set it once, in group_vars/all')
+            self.settings[name] = self.inv.host_setting(hosts[0], name)
+        for name in REQUIRED:
+            if self.settings.get(name) in (None, ''):
+                self.refuse(name, self.settings.get(name), 'is required and not set',
+                            'set it in group_vars/all (docs/inventory.md shows an example)')
+        for name, choices in (('caas_api_lb_mode', API_LB_MODES), ('caas_etcd_topology', ETCD_TOPOLOGIES),
+                              ('caas_failure_domain_policy', FAILURE_DOMAIN_POLICIES)):
+            if self.settings[name] not in choices:
+                self.refuse(name, self.settings[name], 'is not a supported choice', 'use one of ' + ', '.join(choices))
+        for name in ('caas_control_plane_ha', 'caas_allow_cgroup_v1'):
+            if not isinstance(self.settings[name], bool):
+                self.refuse(name, self.settings[name], 'must be a boolean', 'write true or false, unquoted')
+        name = self.settings['caas_cluster_name']
+        if name and not (isinstance(name, str) and DNS_LABEL.match(name)):
+            self.refuse('caas_cluster_name', name, 'is not a DNS label',
+                        'use lower-case letters, digits and "-", at most 63 characters')
+        domain = self.settings['caas_cluster_domain']
+        if not (isinstance(domain, str) and DNS_NAME.match(domain)):
+            self.refuse('caas_cluster_domain', domain, 'is not a DNS domain name', 'use a name such as cluster.local')
+
+    # -- groups -----------------------------------------------------------------------------
+
+    def check_group_sizes(self) -> None:
+        ha = self.settings['caas_control_plane_ha'] is True
+        topology = self.settings['caas_etcd_topology']
+        control_plane = self.inv.hosts('control_plane')
+        etcd = self.inv.hosts('etcd')
+        count = len(control_plane)
+        if count == 0:
+            self.refuse('control_plane', control_plane, 'the group has no hosts',
+                        'add 3 hosts (HA) or 1 host with caas_control_plane_ha: false')
+        elif topology == 'stacked':
+            if ha and count < 3:
+                self.refuse('control_plane', count, 'an HA control plane with stacked etcd needs at least 3 hosts',
+                            'add hosts to make 3 or 5, or set caas_control_plane_ha: false for a single node')
+            elif count % 2 == 0:
+                self.refuse('control_plane', count, 'an even number of stacked etcd members tolerates no more '
+                            f'failures than {count - 1} and risks a split vote',
+                            f'use {count - 1} or {count + 1} control-plane hosts')
+            elif count > 7:
+                self.refuse('control_plane', count, 'more than 7 stacked etcd members slow every write',
+                            'use 3, 5 or 7 control-plane hosts, or external etcd')
+            if etcd:
+                self.refuse('etcd', etcd, 'the etcd group is only for caas_etcd_topology: external',
+                            'empty the etcd group, or set caas_etcd_topology: external')
+        elif topology == 'external':
+            if ha and count < 2:
+                self.refuse('control_plane', count, 'an HA control plane needs at least 2 hosts',
+                            'add a host, or set caas_control_plane_ha: false')
+            if not etcd:
+                self.refuse('etcd', etcd, 'caas_etcd_topology is external but the etcd group has no hosts',
+                            'add 3 or 5 hosts to the etcd group, or set caas_etcd_topology: stacked')
+            elif len(etcd) % 2 == 0:
+                self.refuse('etcd', len(etcd), 'an even number of etcd members risks a split vote',
+                            f'use {len(etcd) - 1} or {len(etcd) + 1} etcd hosts')
+            elif ha and len(etcd) < 3:
+                self.refuse('etcd', len(etcd), 'HA etcd needs at least 3 members to keep quorum when one fails',
+                            'add etcd hosts to make 3 or 5')
+        if not self.inv.hosts('workers'):
+            self.refuse('workers', [], 'the group has no hosts: workloads would have nowhere to run',
+                        'add at least one host to the workers group')
+        mode = self.settings['caas_api_lb_mode']
+        lb = self.inv.hosts('lb')
+        if mode == 'haproxy_keepalived' and len(lb) < 2:
+            self.refuse('lb', lb, 'caas_api_lb_mode haproxy_keepalived needs 2 or more load-balancer hosts '
+                        'for the VIP to fail over', 'add hosts to the lb group, or choose caas_api_lb_mode kube_vip')
+        elif mode != 'haproxy_keepalived' and lb:
+            self.refuse('lb', lb, f'the lb group is only used with caas_api_lb_mode haproxy_keepalived, not {mode}',
+                        'empty the lb group, or set caas_api_lb_mode: haproxy_keepalived')
+        both = sorted(set(lb) & set(control_plane))
+        if both:
+            self.refuse('lb', both, 'these hosts are both load balancers and control-plane nodes: haproxy and '
+                        'kube-apiserver would both listen on caas_api_port', 'use separate lb hosts, or kube_vip')
+
+    # -- versions ---------------------------------------------------------------------------
+
+    def check_kubernetes_version(self) -> None:
+        version = self.settings['caas_kubernetes_version']
+        if version in (None, ''):
+            return
+        match = KUBERNETES_VERSION.match(str(version))
+        supported = ', '.join(f'{m}.x' for m in SUPPORTED_KUBERNETES_MINORS)
+        if not isinstance(version, str) or not match:
+            self.refuse('caas_kubernetes_version', version, 'is not a Kubernetes release number',
+                        f'write the full release as a quoted string, e.g. "{SUPPORTED_KUBERNETES_MINORS[-1]}.0"')
+            return
+        minor = f'{match.group(1)}.{match.group(2)}'
+        if minor not in SUPPORTED_KUBERNETES_MINORS:
+            self.refuse('caas_kubernetes_version', version, f'Kubernetes {minor} is not supported',
+                        f'use a release of {supported}')
+
+    # -- networks ---------------------------------------------------------------------------
+
+    def parse_network(self, name: str) -> None:
+        value = self.settings[name]
+        if value in (None, ''):
+            return
+        try:
+            network = ipaddress.ip_network(str(value), strict=False)
+        except ValueError:
+            self.refuse(name, value, 'is not a network in CIDR notation', 'write it as ADDRESS/PREFIX, e.g. 10.244.0.0/16')
+            return
+        if network.version != 4:
+            self.refuse(name, value, 'IPv6 and dual-stack clusters are not supported yet', 'use an IPv4 network')
+            return
+        if str(network) != str(value):
+            self.refuse(name, value, 'has host bits set', f'write the network address: {network}')
+            return
+        self.networks[name] = network
+
+    def check_networks(self) -> None:
+        for name in ('caas_node_network', 'caas_pod_cidr', 'caas_service_cidr'):
+            self.parse_network(name)
+        names = list(self.networks)
+        for i, first in enumerate(names):
+            for second in names[i + 1:]:
+                if self.networks[first].overlaps(self.networks[second]):
+                    self.refuse(second, str(self.networks[second]), f'overlaps {first} {self.networks[first]}',
+                                'choose ranges that do not overlap (docs/inventory.md shows a plan)')
+        service = self.networks.get('caas_service_cidr')
+        if service and not 12 <= service.prefixlen <= 24:
+            self.refuse('caas_service_cidr', str(service), 'kube-apiserver accepts service ranges from /12 to /24 '
+                        'here (larger ones are refused, smaller ones leave no room for Services)', 'use e.g. 10.96.0.0/12')
+        mask = self.settings['caas_node_cidr_mask_size']
+        pod = self.networks.get('caas_pod_cidr')
+        if not isinstance(mask, int) or isinstance(mask, bool) or not 16 <= mask <= 28:
+            self.refuse('caas_node_cidr_mask_size', mask, 'must be a whole number from 16 to 28',
+                        'use 24 (256 pod addresses per node)')
+        elif pod:
+            if mask < pod.prefixlen:
+                self.refuse('caas_node_cidr_mask_size', mask, f'is larger than caas_pod_cidr {pod} itself',
+                            f'use a prefix longer than /{pod.prefixlen}, e.g. 24')
+            else:
+                capacity = 2 ** (mask - pod.prefixlen)
+                nodes = len(set(self.inv.hosts('control_plane')) | set(self.inv.hosts('workers')))
+                if capacity < nodes:
+                    self.refuse('caas_pod_cidr', str(pod), f'holds {capacity} node ranges of /{mask} but the '
+                                f'cluster has {nodes} nodes', 'use a larger pod network or a longer caas_node_cidr_mask_size')
+
+    def check_api_endpoint(self) -> None:
+        mode = self.settings['caas_api_lb_mode']
+        vip = self.settings['caas_api_vip']
+        port = self.settings['caas_api_port']
+        if not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535:
+            self.refuse('caas_api_port', port, 'is not a TCP port', 'use a whole number from 1 to 65535, e.g. 6443')
+        if mode == 'haproxy_keepalived':
+            rid = self.settings['caas_api_vrrp_router_id']
+            if not isinstance(rid, int) or isinstance(rid, bool) or not 1 <= rid <= 255:
+                self.refuse('caas_api_vrrp_router_id', rid, 'is not a VRRP virtual router id',
+                            'use a whole number from 1 to 255 that no other VRRP group on the node network uses')
+        if vip in (None, ''):
+            self.refuse('caas_api_vip', vip, 'is required: it is the address of the Kubernetes API',
+                        'set an unused address of caas_node_network')
+            return
+        try:
+            address = ipaddress.ip_address(str(vip))
+        except ValueError:
+            self.refuse('caas_api_vip', vip, 'is not an IP address', 'write an IPv4 address such as 10.0.0.10')
+            return
+        self.vip = address
+        node_network = self.networks.get('caas_node_network')
+        if mode != 'external' and node_network:
+            if address not in node_network:
+                self.refuse('caas_api_vip', vip, f'is outside caas_node_network {node_network}; a {mode} VIP '
+                            'moves between hosts of that network', f'choose an unused address of {node_network}')
+            elif address in (node_network.network_address, node_network.broadcast_address):
+                self.refuse('caas_api_vip', vip, f'is the network or broadcast address of {node_network}',
+                            'choose an unused host address of caas_node_network')
+
+    # -- hosts ------------------------------------------------------------------------------
+
+    def check_hosts(self) -> None:
+        node_network = self.networks.get('caas_node_network')
+        vip = self.vip
+        by_ip: dict[str, list[str]] = {}
+        by_name: dict[str, list[str]] = {}
+        for host in self.inv.cluster_hosts():
+            hv = self.inv.hostvars.get(host, {})
+            source = 'caas_node_ip' if hv.get('caas_node_ip') else 'ansible_host'
+            raw = hv.get(source, host)
+            try:
+                ip = ipaddress.ip_address(str(raw))
+            except ValueError:
+                self.refuse(source, raw, 'the node address must be an IPv4 address (kubelet and etcd bind to it)',
+                            'set caas_node_ip to the host\'s address on caas_node_network', host)
+                ip = None
+            if ip is not None:
+                self.node_ips[host] = ip
+                by_ip.setdefault(str(ip), []).append(host)
+                if node_network and ip not in node_network:
+                    self.refuse(source, str(ip), f'is outside caas_node_network {node_network}',
+                                'fix the address, or set caas_node_ip to the host\'s address on the node network', host)
+                if vip is not None and ip == vip:
+                    self.refuse('caas_api_vip', str(vip), f'is the address of host {host}',
+                                'choose an address that no host uses')
+            node_name = hv.get('caas_node_name') or host.split('.')[0]
+            if not (isinstance(node_name, str) and DNS_LABEL.match(node_name)):
+                self.refuse('caas_node_name', node_name, 'is not a valid Kubernetes node name (a lower-case DNS label)',
+                            'set caas_node_name to lower-case letters, digits and "-"', host)
+            else:
+                by_name.setdefault(node_name, []).append(host)
+            node_os = self.inv.host_setting(host, 'caas_node_os')
+            if node_os not in SUPPORTED_NODE_OS:
+                self.refuse('caas_node_os', node_os, 'is not a supported node operating system',
+                            'use ' + ', '.join(SUPPORTED_NODE_OS) + ' (docs/support.md)', host)
+        for ip, hosts in by_ip.items():
+            if len(hosts) > 1:
+                self.refuse('ansible_host', ip, 'several hosts share this address: ' + ', '.join(hosts),
+                            'give each host its own address (caas_node_ip or ansible_host)')
+        for name, hosts in by_name.items():
+            if len(hosts) > 1:
+                self.refuse('caas_node_name', name, 'several hosts would register as this node: ' + ', '.join(hosts),
+                            'give each host a distinct caas_node_name (short host names must differ)')
+
+    def check_failure_domains(self) -> None:
+        for host in self.inv.cluster_hosts():
+            for name in ('caas_zone', 'caas_rack'):
+                value = self.inv.hostvars.get(host, {}).get(name)
+                if value in (None, ''):
+                    self.refuse(name, value, 'every host needs its failure domain',
+                                f'set {name} on the host (e.g. zone-a / a01)', host)
+                elif not (isinstance(value, str) and DNS_LABEL.match(value)):
+                    self.refuse(name, value, 'becomes a node label value and must be a DNS label',
+                                'use lower-case letters, digits and "-"', host)
+        policy = self.settings['caas_failure_domain_policy']
+        if policy == 'none' or self.settings['caas_control_plane_ha'] is not True:
+            return
+        key = 'caas_zone' if policy == 'zone' else 'caas_rack'
+        quorum_groups = ['control_plane'] + (['etcd'] if self.settings['caas_etcd_topology'] == 'external' else [])
+        for group in quorum_groups + ['lb']:
+            hosts = self.inv.hosts(group)
+            domains = {self.inv.hostvars.get(h, {}).get(key) for h in hosts} - {None, ''}
+            needed = min(len(hosts), 3 if group != 'lb' else 2)
+            if hosts and len(domains) < needed:
+                self.refuse(key, sorted(domains), f'the {len(hosts)} hosts of group {group} sit in '
+                            f'{len(domains)} {policy}(s), so one {policy} failure can take the group down',
+                            f'spread them over {needed} distinct {key} values, or set caas_failure_domain_policy')
+
+    # -- artifact sources and proxies -------------------------------------------------------
+
+    def check_url(self, name: str, value: t.Any, schemes: tuple[str, ...]) -> None:
+        if value in (None, ''):
+            return
+        parsed = urllib.parse.urlsplit(str(value)) if isinstance(value, str) else None
+        valid = parsed is not None and parsed.scheme in schemes and bool(parsed.hostname) and ' ' not in value
+        if valid:
+            try:
+                valid = parsed.port != 0
+            except ValueError:  # a port that is not a number or above 65535
+                valid = False
+        if not valid:
+            self.refuse(name, value, 'is not a valid URL', f'write {"/".join(schemes)}://HOST[:PORT][/PATH]')
+
+    def check_artifacts(self) -> None:
+        self.check_url('caas_files_repo_url', self.settings['caas_files_repo_url'], ('http', 'https'))
+        mirror = self.settings['caas_registry_mirror']
+        if mirror:
+            match = HOST_PORT.match(str(mirror))
+            if '://' in str(mirror):
+                self.refuse('caas_registry_mirror', mirror, 'is a registry host, not a URL',
+                            'write HOST[:PORT] without the scheme, e.g. registry.dc1.example.com:5000')
+            elif not match or (match.group('port') and not 0 < int(match.group('port')) < 65536):
+                self.refuse('caas_registry_mirror', mirror, 'is not HOST[:PORT]', 'e.g. registry.dc1.example.com:5000')
+        ca_file = self.settings['caas_artifacts_ca_file']
+        if ca_file and not str(ca_file).startswith('/'):
+            self.refuse('caas_artifacts_ca_file', ca_file, 'must be an absolute path on the controller',
+                        'write the full path of the PEM file of the CA that signed the mirrors')
+
+    def check_proxies(self) -> None:
+        for name in ('caas_http_proxy', 'caas_https_proxy'):
+            self.check_url(name, self.settings[name], ('http', 'https'))
+        no_proxy = self.settings['caas_no_proxy']
+        if not isinstance(no_proxy, list):
+            self.refuse('caas_no_proxy', no_proxy, 'must be a list', 'write a YAML list of hosts, domains and CIDRs')
+            return
+        for entry in no_proxy:
+            if not isinstance(entry, str) or not re.match(r'^[A-Za-z0-9.*/:_\[\]-]+$', entry) or '://' in entry:
+                self.refuse('caas_no_proxy', entry, 'is not a host, domain, address or CIDR',
+                            'list bare names such as .dc1.example.com, 10.0.0.0/8 or registry.local')
+
+    # -- results ----------------------------------------------------------------------------
+
+    def effective_no_proxy(self) -> list[str]:
+        """What the nodes must never send through a proxy: the cluster's own networks and names."""
+        entries = list(self.settings.get('caas_no_proxy') or [])
+        extra = ['localhost', '127.0.0.1', '.svc', '.' + str(self.settings['caas_cluster_domain'])]
+        extra += [str(self.networks[n]) for n in ('caas_node_network', 'caas_pod_cidr', 'caas_service_cidr')
+                  if n in self.networks]
+        if self.vip is not None:
+            extra.append(str(self.vip))
+        mirror = self.settings.get('caas_registry_mirror')
+        if mirror:
+            extra.append(str(mirror).rsplit(':', 1)[0])
+        for entry in extra:
+            if entry not in entries:
+                entries.append(entry)
+        return entries
+
+
+def validate(groups: dict[str, list[str]], hostvars: dict[str, dict[str, t.Any]]) -> tuple[list[Problem], dict[str, t.Any]]:
+    """Check an inventory. Returns the problems and, when there are none, the derived cluster facts."""
+    checker = Checker(Inventory(groups, hostvars))
+    problems = checker.run()
+    if problems:
+        return problems, {}
+    version = KUBERNETES_VERSION.match(checker.settings['caas_kubernetes_version'])
+    facts = {
+        'kubernetes_version': '{0}.{1}.{2}'.format(*version.groups()),
+        'kubernetes_minor': '{0}.{1}'.format(*version.groups()[:2]),
+        'api_endpoint': f'{checker.settings["caas_api_vip"]}:{checker.settings["caas_api_port"]}',
+        'node_ips': {host: str(ip) for host, ip in checker.node_ips.items()},
+        'no_proxy': checker.effective_no_proxy(),
+    }
+    return problems, facts
