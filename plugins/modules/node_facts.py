@@ -38,17 +38,21 @@ options:
     type: bool
     default: true
 author:
-  - caas.platform maintainers
+  - caas.platform maintainers (@caas-platform)
 attributes:
   check_mode:
     support: full
     description: Only reads; runs the same in check mode.
   diff_mode:
     support: none
+    description: Reports no differences; it changes nothing.
   facts:
     support: full
+    description: Returns the fact C(caas_node).
   platform:
+    support: full
     platforms: debian
+    description: Reads Linux's C(/proc) and C(/sys); tested on Debian 12.
 notes:
   - Needs root (C(become)) to name the owner of every listening socket and to read block devices.
   - In a container, kernel, clock and block devices are the machine's, shared by every container on it.

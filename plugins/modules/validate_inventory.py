@@ -20,22 +20,26 @@ description:
   - Runs on the controller only (it is an action plugin); it contacts no host.
 options: {}
 author:
-  - caas.platform maintainers
+  - caas.platform maintainers (@caas-platform)
 attributes:
   check_mode:
     support: full
     description: Only reads the inventory; runs the same in check mode.
   diff_mode:
     support: none
+    description: Reports no differences; it changes nothing.
   action:
     support: full
+    description: An action plugin; all its work happens on the controller.
   async:
     support: none
+    description: Finishes in well under a second; it has nothing to run asynchronously.
   platform:
+    support: full
     platforms: all
     description: Runs on the controller.
 notes:
-  - Run it first, with C(hosts: localhost) and C(gather_facts: false), as C(playbooks/00_validate.yml) does.
+  - "Run it first, in a play on C(localhost) without fact gathering, as C(playbooks/00_validate.yml) does."
 seealso:
   - module: caas.platform.node_facts
 """
