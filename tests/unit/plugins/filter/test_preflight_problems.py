@@ -15,8 +15,10 @@ NODE = {
     'cpu': {'count': 4, 'model': 'AMD EPYC'},
     'memory': {'total_mb': 8000, 'swap_total_mb': 0},
     'filesystems_free_gb': {'/var/lib/etcd': 50.0, '/var/lib/containerd': 50.0},
-    'kernel': {'release': '6.1.0-28-amd64', 'modules': {'br_netfilter': 'loadable', 'overlay': 'loaded',
-                                                         'vxlan': 'builtin', 'ip_vs': 'missing'}},
+    'kernel': {
+        'release': '6.1.0-28-amd64',
+        'modules': {'br_netfilter': 'loadable', 'overlay': 'loaded', 'vxlan': 'builtin', 'ip_vs': 'missing'},
+    },
     'cgroup_version': 'v2',
     'os': {'name': 'debian12', 'pretty_name': 'Debian GNU/Linux 12 (bookworm)'},
     'addresses': ['127.0.0.1', '10.20.0.21'],
