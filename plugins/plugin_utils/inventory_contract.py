@@ -180,42 +180,42 @@ class Checker:
 
     # -- groups -----------------------------------------------------------------------------
 
+    def check_etcd_quorum(self, group: str, members: list[str], ha: bool) -> None:
+        """etcd members: stacked on the control-plane hosts, or the external etcd group."""
+        where = ' (stacked on the control-plane hosts)' if group == 'control_plane' else ''
+        count = len(members)
+        if ha and count < 3:
+            self.refuse(group, count, f'HA etcd needs at least 3 members{where} to keep quorum when one fails',
+                        f'add {group} hosts to make 3 or 5, or set caas_control_plane_ha: false')
+        elif count % 2 == 0:
+            self.refuse(group, count, f'an even number of etcd members{where} risks a split vote and tolerates '
+                        f'no more failures than {count - 1}', f'use {count - 1} or {count + 1} {group} hosts')
+        elif count > 7:
+            self.refuse(group, count, f'more than 7 etcd members{where} slow every write',
+                        f'use 3, 5 or 7 {group} hosts')
+
     def check_group_sizes(self) -> None:
         ha = self.settings['caas_control_plane_ha'] is True
         topology = self.settings['caas_etcd_topology']
         control_plane = self.inv.hosts('control_plane')
         etcd = self.inv.hosts('etcd')
-        count = len(control_plane)
-        if count == 0:
+        if not control_plane:
             self.refuse('control_plane', control_plane, 'the group has no hosts',
                         'add 3 hosts (HA) or 1 host with caas_control_plane_ha: false')
         elif topology == 'stacked':
-            if ha and count < 3:
-                self.refuse('control_plane', count, 'an HA control plane with stacked etcd needs at least 3 hosts',
-                            'add hosts to make 3 or 5, or set caas_control_plane_ha: false for a single node')
-            elif count % 2 == 0:
-                self.refuse('control_plane', count, 'an even number of stacked etcd members tolerates no more '
-                            f'failures than {count - 1} and risks a split vote',
-                            f'use {count - 1} or {count + 1} control-plane hosts')
-            elif count > 7:
-                self.refuse('control_plane', count, 'more than 7 stacked etcd members slow every write',
-                            'use 3, 5 or 7 control-plane hosts, or external etcd')
-            if etcd:
-                self.refuse('etcd', etcd, 'the etcd group is only for caas_etcd_topology: external',
-                            'empty the etcd group, or set caas_etcd_topology: external')
+            self.check_etcd_quorum('control_plane', control_plane, ha)
+        elif ha and len(control_plane) < 2:
+            self.refuse('control_plane', len(control_plane), 'an HA control plane needs at least 2 hosts',
+                        'add a host, or set caas_control_plane_ha: false')
+        if topology == 'stacked' and etcd:
+            self.refuse('etcd', etcd, 'the etcd group is only for caas_etcd_topology: external',
+                        'empty the etcd group, or set caas_etcd_topology: external')
         elif topology == 'external':
-            if ha and count < 2:
-                self.refuse('control_plane', count, 'an HA control plane needs at least 2 hosts',
-                            'add a host, or set caas_control_plane_ha: false')
-            if not etcd:
+            if etcd:
+                self.check_etcd_quorum('etcd', etcd, ha)
+            else:
                 self.refuse('etcd', etcd, 'caas_etcd_topology is external but the etcd group has no hosts',
                             'add 3 or 5 hosts to the etcd group, or set caas_etcd_topology: stacked')
-            elif len(etcd) % 2 == 0:
-                self.refuse('etcd', len(etcd), 'an even number of etcd members risks a split vote',
-                            f'use {len(etcd) - 1} or {len(etcd) + 1} etcd hosts')
-            elif ha and len(etcd) < 3:
-                self.refuse('etcd', len(etcd), 'HA etcd needs at least 3 members to keep quorum when one fails',
-                            'add etcd hosts to make 3 or 5')
         if not self.inv.hosts('workers'):
             self.refuse('workers', [], 'the group has no hosts: workloads would have nowhere to run',
                         'add at least one host to the workers group')

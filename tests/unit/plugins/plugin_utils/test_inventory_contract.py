@@ -142,3 +142,14 @@ def test_inventory_is_not_mutated():
     before = copy.deepcopy(hostvars)
     contract.validate(groups, hostvars)
     assert hostvars == before
+
+
+def test_external_etcd_is_checked_even_without_control_plane_hosts():
+    groups, hostvars = inventory()
+    groups['control_plane'] = []
+    groups['etcd'] = ['cp1', 'cp2']
+    for values in hostvars.values():
+        values['caas_etcd_topology'] = 'external'
+    variables = {(p.variable, p.value) for p in contract.validate(groups, hostvars)[0]}
+    assert ('control_plane', ()) in {(v, tuple(x) if isinstance(x, list) else x) for v, x in variables}
+    assert ('etcd', 2) in variables
