@@ -41,6 +41,11 @@ echo 'caas ALL=(ALL) NOPASSWD: ALL' >"$rootfs/etc/sudoers.d/caas"
 chmod 0440 "$rootfs/etc/sudoers.d/caas"
 install -d -m 0700 -o 1000 -g 1000 "$rootfs/home/caas/.ssh"
 
+# Debian's security updates, as on an installed server: the security archive beside the mirror
+# debootstrap used.
+mirror=$(awk '$1 == "deb" {print $2; exit}' "$rootfs/etc/apt/sources.list")
+echo "deb ${mirror%/debian}/debian-security bookworm-security main" >>"$rootfs/etc/apt/sources.list"
+
 # Empty package lists dated in the past, so apt's cache_valid_time really refreshes them.
 rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/*.bin
 touch -d 2000-01-01 "$rootfs/var/lib/apt/lists"

@@ -33,10 +33,10 @@ CLUSTER_SETTINGS = (
     'caas_api_vip', 'caas_api_port', 'caas_api_vrrp_router_id', 'caas_etcd_topology',
     'caas_control_plane_ha', 'caas_failure_domain_policy', 'caas_files_repo_url',
     'caas_registry_mirror', 'caas_artifacts_ca_file', 'caas_http_proxy', 'caas_https_proxy',
-    'caas_no_proxy', 'caas_allow_cgroup_v1',
+    'caas_no_proxy', 'caas_allow_cgroup_v1', 'caas_ntp_servers',
 )
 # Settings of each host.
-HOST_SETTINGS = ('caas_zone', 'caas_rack', 'caas_node_ip', 'caas_node_name', 'caas_node_os')
+HOST_SETTINGS = ('caas_zone', 'caas_rack', 'caas_node_ip', 'caas_node_name', 'caas_node_os', 'caas_shared_kernel')
 KNOWN_SETTINGS = frozenset(CLUSTER_SETTINGS + HOST_SETTINGS)
 
 DEFAULTS = {
@@ -55,10 +55,12 @@ DEFAULTS = {
     'caas_https_proxy': '',
     'caas_no_proxy': [],
     'caas_allow_cgroup_v1': False,
+    'caas_ntp_servers': [],
+    'caas_shared_kernel': False,
     'caas_node_os': 'debian12',
 }
 REQUIRED = ('caas_cluster_name', 'caas_kubernetes_version', 'caas_node_network', 'caas_pod_cidr',
-            'caas_service_cidr')
+            'caas_service_cidr', 'caas_ntp_servers')
 
 DNS_LABEL = re.compile(r'^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$')
 DNS_NAME = re.compile(r'^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$')
@@ -131,6 +133,7 @@ class Checker:
         self.check_failure_domains()
         self.check_artifacts()
         self.check_proxies()
+        self.check_time_and_kernel()
         return self.problems
 
     # -- settings ---------------------------------------------------------------------------
@@ -160,7 +163,7 @@ class Checker:
                             'set it once, in group_vars/all')
             self.settings[name] = self.inv.host_setting(hosts[0], name)
         for name in REQUIRED:
-            if self.settings.get(name) in (None, ''):
+            if self.settings.get(name) in (None, '', []):
                 self.refuse(name, self.settings.get(name), 'is required and not set',
                             'set it in group_vars/all (docs/inventory.md shows an example)')
         for name, choices in (('caas_api_lb_mode', API_LB_MODES), ('caas_etcd_topology', ETCD_TOPOLOGIES),
@@ -437,6 +440,17 @@ class Checker:
             if not isinstance(entry, str) or not re.match(r'^[A-Za-z0-9.*/:_\[\]-]+$', entry) or '://' in entry:
                 self.refuse('caas_no_proxy', entry, 'is not a host, domain, address or CIDR',
                             'list bare names such as .dc1.example.com, 10.0.0.0/8 or registry.local')
+
+    def check_time_and_kernel(self) -> None:
+        servers = self.settings['caas_ntp_servers']
+        if not isinstance(servers, list) or not all(isinstance(x, str) and HOST_PORT.match(x) and ':' not in x
+                                                      for x in servers):
+            self.refuse('caas_ntp_servers', servers, 'must be a list of NTP server names or addresses',
+                        'write a YAML list such as [ntp1.dc1.example.com, 10.20.0.5]')
+        for host in self.inv.cluster_hosts():
+            shared = self.inv.host_setting(host, 'caas_shared_kernel')
+            if not isinstance(shared, bool):
+                self.refuse('caas_shared_kernel', shared, 'must be a boolean', 'write true or false, unquoted', host)
 
     # -- results ----------------------------------------------------------------------------
 

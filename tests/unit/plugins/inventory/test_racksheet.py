@@ -30,6 +30,7 @@ caas_node_network: 10.20.0.0/22
 caas_pod_cidr: 10.128.0.0/16
 caas_service_cidr: 10.129.0.0/16
 caas_api_vip: 10.20.0.10
+caas_ntp_servers: [ntp1.dc1.example.com]
 """
 
 

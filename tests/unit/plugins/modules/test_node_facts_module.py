@@ -12,13 +12,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-COLLECTIONS = Path(__file__).resolve().parents[4] / 'collections'
-
-
 def run_module(tmp_path, **args):
     args_file = tmp_path / 'args.json'
     args_file.write_text(json.dumps({'ANSIBLE_MODULE_ARGS': args}))
-    env = dict(os.environ, PYTHONPATH=str(COLLECTIONS))
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[4] / 'collections'))
     result = subprocess.run([sys.executable, '-m', 'ansible_collections.caas.platform.plugins.modules.node_facts',
                              str(args_file)], env=env, capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stdout + result.stderr

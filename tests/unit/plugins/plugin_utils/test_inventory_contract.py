@@ -16,7 +16,7 @@ CLUSTER = {
     'caas_cluster_name': 'dc1', 'caas_kubernetes_version': 'v1.35.4', 'caas_node_os': 'debian12',
     'caas_node_network': '10.20.0.0/24', 'caas_pod_cidr': '10.128.0.0/16', 'caas_service_cidr': '10.129.0.0/16',
     'caas_api_vip': '10.20.0.10', 'caas_registry_mirror': 'registry.dc1.example.com:5000',
-    'caas_no_proxy': ['.dc1.example.com'],
+    'caas_no_proxy': ['.dc1.example.com'], 'caas_ntp_servers': ['10.20.0.5'],
 }
 HOSTS = {
     'lb1': ('lb', '10.20.0.11', 'zone-a'), 'lb2': ('lb', '10.20.0.12', 'zone-b'),

@@ -1,0 +1,107 @@
+# -*- coding: utf-8 -*-
+# Copyright: caas.platform contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Kernel parameters as systemd-sysctl sees them: drop-in files in precedence order, the effective
+value of each key, and which keys belong to a network namespace (a container's own) or to the
+whole kernel (shared by every container on a machine)."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+
+# systemd-sysctl reads *.conf from these, a file name in an earlier directory masking the same
+# name in a later one, then applies all files sorted by name: the last assignment wins.
+SYSCTL_DIRS = ('/etc/sysctl.d', '/run/sysctl.d', '/usr/local/lib/sysctl.d', '/usr/lib/sysctl.d', '/lib/sysctl.d')
+
+# net.* keys that are still global to the kernel, not per network namespace.
+GLOBAL_NET_KEYS = ('net.core.bpf_jit_*', 'net.core.rmem_max', 'net.core.wmem_max', 'net.core.rmem_default',
+                   'net.core.wmem_default', 'net.core.netdev_max_backlog', 'net.core.optmem_max',
+                   'net.netfilter.nf_conntrack_max', 'net.nf_conntrack_max', 'net.ipv4.tcp_mem', 'net.ipv4.udp_mem')
+
+
+def normalize_key(key):
+    return key.strip().replace('/', '.')
+
+
+def normalize_value(value):
+    """Compare values as the kernel prints them: whitespace-separated words."""
+    if isinstance(value, bool):
+        value = int(value)
+    return ' '.join(str(value).split())
+
+
+def is_namespaced(key):
+    """True when a container's network namespace has its own copy of the key."""
+    key = normalize_key(key)
+    if not key.startswith('net.'):
+        return False
+    return not any(fnmatch.fnmatchcase(key, pattern) for pattern in GLOBAL_NET_KEYS)
+
+
+def parse_conf(text):
+    """Assignments of a sysctl.conf-style file, in order; a leading '-' (ignore errors) is dropped."""
+    assignments = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line[0] in '#;' or '=' not in line:
+            continue
+        key, value = line.split('=', 1)
+        assignments.append((normalize_key(key.lstrip('-')), normalize_value(value)))
+    return assignments
+
+
+def conf_files(dirs=SYSCTL_DIRS):
+    """The files systemd-sysctl applies, in the order it applies them."""
+    chosen = {}
+    for directory in dirs:
+        try:
+            names = os.listdir(directory)
+        except OSError:
+            continue
+        for name in names:
+            if name.endswith('.conf') and name not in chosen:
+                chosen[name] = os.path.join(directory, name)
+    return [chosen[name] for name in sorted(chosen)]
+
+
+def effective_values(files, overrides=None):
+    """Key -> (value, file) after applying every file in order; overrides replace one file's content."""
+    overrides = overrides or {}
+    effective = {}
+    for path in files:
+        if path in overrides:
+            text = overrides[path]
+        else:
+            try:
+                with open(path) as handle:
+                    text = handle.read()
+            except (IOError, OSError):
+                continue
+        for key, value in parse_conf(text):
+            effective[key] = (value, path)
+    return effective
+
+
+def render(settings, header):
+    lines = ['# ' + line for line in header.splitlines()]
+    for key in sorted(settings):
+        lines.append('%s = %s' % (normalize_key(key), normalize_value(settings[key])))
+    return '\n'.join(lines) + '\n'
+
+
+def proc_path(key, proc_sys='/proc/sys'):
+    return os.path.join(proc_sys, *normalize_key(key).split('.'))
+
+
+def read_current(key, proc_sys='/proc/sys'):
+    try:
+        with open(proc_path(key, proc_sys)) as handle:
+            return normalize_value(handle.read())
+    except (IOError, OSError):
+        return None
+
+
+def valid_key(key):
+    return re.match(r'^[A-Za-z0-9_.*-]+(\.[A-Za-z0-9_*-]+)+$', normalize_key(key)) is not None

@@ -1,0 +1,201 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: caas.platform contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: sysctl
+short_description: Manage a sysctl drop-in and apply the effective value of each of its keys
+version_added: 0.1.0
+description:
+  - Writes the kernel parameters of one owner (a role) to one drop-in under C(/etc/sysctl.d), then applies to the
+    running kernel the B(effective) value of each key, the one C(systemd-sysctl) would apply at boot after reading
+    every drop-in in order. Two owners that set the same key therefore never fight; the later file wins, live and
+    at boot.
+  - Keys shared by the whole kernel (C(kernel.*), C(vm.*), C(fs.*) and a few C(net.core.*)) can be reported
+    instead of applied, for hosts that are containers sharing one kernel (the lab). Keys of a network namespace
+    (most of C(net.*)) always belong to the host.
+  - Idempotent in a single pass, with no loop over keys on the Ansible side.
+options:
+  path:
+    description: The drop-in this owner manages, for example C(/etc/sysctl.d/60-caas-hardening.conf).
+    type: path
+    required: true
+  settings:
+    description: Key to value. Keys in dotted form; values as C(sysctl) prints them.
+    type: dict
+    required: true
+  global_keys:
+    description:
+      - C(apply) writes and applies keys shared by the whole kernel, as on a real host.
+      - C(report) leaves them out of the file and the kernel and returns how the kernel differs in RV(global_drift).
+    type: str
+    choices: [apply, report]
+    default: apply
+  missing_keys:
+    description:
+      - What to do with a key the running kernel does not have (a module not loaded, a feature not built).
+      - C(fail) refuses before anything is written; C(ignore) writes it and applies the rest.
+    type: str
+    choices: [fail, ignore]
+    default: fail
+  header:
+    description: A comment written at the top of the file.
+    type: str
+    default: Managed by caas.platform. Local changes are overwritten.
+author:
+  - caas.platform maintainers (@caas-platform)
+attributes:
+  check_mode:
+    support: full
+    description: Reports what would be written and applied, and changes nothing.
+  diff_mode:
+    support: full
+    description: Shows the drop-in before and after.
+  platform:
+    support: full
+    platforms: posix
+    description: Linux with C(/proc/sys).
+notes:
+  - The effective value follows systemd-sysctl's rules, C(/etc/sysctl.d) masking the same file name in C(/run),
+    C(/usr/local/lib) and C(/usr/lib), files applied in name order.
+seealso:
+  - module: caas.platform.node_facts
+"""
+
+EXAMPLES = r"""
+- name: Network hardening, with kernel-wide keys reported only (containers sharing a kernel)
+  caas.platform.sysctl:
+    path: /etc/sysctl.d/60-caas-hardening.conf
+    settings:
+      net.ipv4.conf.all.accept_redirects: 0
+      kernel.kptr_restrict: 2
+    global_keys: report
+
+- name: What Kubernetes needs; the later file wins over the hardening above
+  caas.platform.sysctl:
+    path: /etc/sysctl.d/70-caas-kubernetes.conf
+    settings:
+      net.ipv4.ip_forward: 1
+      net.bridge.bridge-nf-call-iptables: 1
+"""
+
+RETURN = r"""
+applied:
+  description: Keys whose running value was changed, with the value before and after.
+  returned: always
+  type: dict
+  sample: {net.ipv4.conf.all.accept_redirects: {before: "1", after: "0"}}
+overridden:
+  description: Keys of this owner that a later drop-in sets to another value, and that file.
+  returned: always
+  type: dict
+  sample: {net.ipv4.ip_forward: {wanted: "0", effective: "1", by: /etc/sysctl.d/70-caas-kubernetes.conf}}
+global_drift:
+  description: With O(global_keys=report), the kernel-wide keys whose running value differs from the wanted one.
+  returned: always
+  type: dict
+  sample: {kernel.kptr_restrict: {current: "0", wanted: "2"}}
+missing:
+  description: Keys the running kernel does not have.
+  returned: always
+  type: list
+  elements: str
+file_changed:
+  description: Whether the drop-in was (or would be) rewritten.
+  returned: always
+  type: bool
+"""
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.caas.platform.plugins.module_utils import sysctl as sc
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            path=dict(type='path', required=True),
+            settings=dict(type='dict', required=True),
+            global_keys=dict(type='str', choices=['apply', 'report'], default='apply'),
+            missing_keys=dict(type='str', choices=['fail', 'ignore'], default='fail'),
+            header=dict(type='str', default='Managed by caas.platform. Local changes are overwritten.'),
+        ),
+        supports_check_mode=True,
+    )
+    path = module.params['path']
+    wanted = dict((sc.normalize_key(k), sc.normalize_value(v)) for k, v in module.params['settings'].items())
+    bad = sorted(k for k in wanted if not sc.valid_key(k))
+    if bad:
+        module.fail_json(msg='settings has keys that are not sysctl names: %s; write them dotted, e.g. '
+                         'net.ipv4.ip_forward' % ', '.join(bad))
+    report_only = module.params['global_keys'] == 'report'
+    owned = dict((k, v) for k, v in wanted.items() if not (report_only and not sc.is_namespaced(k)))
+
+    missing = sorted(k for k in owned if sc.read_current(k) is None)
+    if missing and module.params['missing_keys'] == 'fail':
+        module.fail_json(msg='the running kernel has no %s (no /proc/sys entry): load the kernel module that '
+                         'provides it first, or set missing_keys=ignore' % ', '.join(missing), missing=missing)
+
+    content = sc.render(owned, module.params['header'])
+    try:
+        with open(path) as handle:
+            before = handle.read()
+    except (IOError, OSError):
+        before = ''
+    file_changed = before != content
+
+    # What systemd-sysctl would apply with the new file in place.
+    files = sc.conf_files()
+    if path not in files:
+        files = sorted(files + [path], key=os.path.basename)
+    effective = sc.effective_values(files, overrides={path: content})
+
+    applied, overridden = {}, {}
+    for key, value in sorted(owned.items()):
+        final, source = effective.get(key, (value, path))
+        if final != value:
+            overridden[key] = {'wanted': value, 'effective': final, 'by': source}
+        current = sc.read_current(key)
+        if current is not None and current != final:
+            applied[key] = {'before': current, 'after': final}
+
+    global_drift = {}
+    if report_only:
+        for key, value in sorted(wanted.items()):
+            if not sc.is_namespaced(key):
+                final = effective.get(key, (value, path))[0] if key in owned else value
+                current = sc.read_current(key)
+                if current != final:
+                    global_drift[key] = {'current': current, 'wanted': final}
+
+    if not module.check_mode:
+        if file_changed:
+            directory = os.path.dirname(path)
+            if not os.path.isdir(directory):
+                os.makedirs(directory, 0o755)
+            tmp = path + '.caas-tmp'
+            with open(tmp, 'w') as handle:
+                handle.write(content)
+            os.chmod(tmp, 0o644)
+            module.atomic_move(tmp, path)
+        for key, change in applied.items():
+            try:
+                with open(sc.proc_path(key), 'w') as handle:
+                    handle.write(change['after'])
+            except (IOError, OSError) as exc:
+                module.fail_json(msg='could not set %s to %s: %s' % (key, change['after'], exc), applied=applied)
+
+    result = dict(changed=file_changed or bool(applied), file_changed=file_changed, applied=applied,
+                  overridden=overridden, global_drift=global_drift, missing=missing)
+    if module._diff:
+        result['diff'] = dict(before=before, after=content, before_header=path, after_header=path)
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()

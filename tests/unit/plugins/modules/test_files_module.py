@@ -1,0 +1,62 @@
+# -*- coding: utf-8 -*-
+# Copyright: caas.platform contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+import os
+import stat
+
+
+def mode(path):
+    return oct(stat.S_IMODE(os.stat(path).st_mode))
+
+
+def test_batch_converges_then_changes_nothing(run_module, tmp_path):
+    (tmp_path / 'login.defs').write_text('PASS_MAX_DAYS\t99999\nUMASK\t022\n')
+    (tmp_path / 'old.deny').write_text('x\n')
+    (tmp_path / 'shadow-').write_text('')
+    os.chmod(tmp_path / 'shadow-', 0o644)
+    items = [
+        {'path': str(tmp_path / 'conf.d'), 'state': 'directory', 'mode': '0750'},
+        {'path': str(tmp_path / 'conf.d' / 'a.conf'), 'content': 'a = 1\n', 'mode': '0600'},
+        {'path': str(tmp_path / 'login.defs'), 'settings': {'PASS_MAX_DAYS': 365, 'UMASK': '027'}},
+        {'path': str(tmp_path / 'shadow-'), 'state': 'attributes', 'mode': '0640'},
+        {'path': str(tmp_path / 'gshadow-'), 'state': 'attributes', 'mode': '0640'},
+        {'path': str(tmp_path / 'old.deny'), 'state': 'absent'},
+    ]
+    first = run_module('files', items=items, _ansible_diff=True)
+    assert first['changed'] and sorted(first['changed_paths']) == sorted(
+        str(tmp_path / p) for p in ('conf.d', 'conf.d/a.conf', 'login.defs', 'shadow-', 'old.deny'))
+    assert (tmp_path / 'conf.d' / 'a.conf').read_text() == 'a = 1\n' and mode(tmp_path / 'conf.d' / 'a.conf') == '0o600'
+    assert mode(tmp_path / 'conf.d') == '0o750' and mode(tmp_path / 'shadow-') == '0o640'
+    assert (tmp_path / 'login.defs').read_text() == 'PASS_MAX_DAYS 365\nUMASK 027\n'
+    assert not (tmp_path / 'old.deny').exists() and not (tmp_path / 'gshadow-').exists()
+    assert any(d.get('after') == 'a = 1\n' for d in first['diff'])
+    second = run_module('files', items=items)
+    assert second['changed'] is False and second['changed_paths'] == []
+
+
+def test_check_mode_changes_nothing(run_module, tmp_path):
+    target = tmp_path / 'issue.net'
+    target.write_text('old\n')
+    result = run_module('files', items=[{'path': str(target), 'content': 'new\n'},
+                                        {'path': str(tmp_path / 'new.d'), 'state': 'directory'}],
+                        _ansible_check_mode=True)
+    assert result['changed'] and len(result['changed_paths']) == 2
+    assert target.read_text() == 'old\n' and not (tmp_path / 'new.d').exists()
+
+
+def test_validation_failure_keeps_the_old_file(run_module, tmp_path):
+    target = tmp_path / 'sshd_config'
+    target.write_text('good\n')
+    result = run_module('files', expect_failure=True,
+                        items=[{'path': str(target), 'content': 'bad\n', 'validate': 'grep -q good %s'}])
+    assert 'validation of' in result['msg'] and target.read_text() == 'good\n'
+    assert [p.name for p in tmp_path.iterdir()] == ['sshd_config', 'files-args.json'] or \
+        sorted(p.name for p in tmp_path.iterdir()) == ['files-args.json', 'sshd_config']
+
+
+def test_settings_need_an_existing_file(run_module, tmp_path):
+    result = run_module('files', expect_failure=True, items=[{'path': str(tmp_path / 'nope'), 'settings': {'A': 1}}])
+    assert 'settings edit an existing file' in result['msg']
