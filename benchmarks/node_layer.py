@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright: caas.platform contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Benchmarks of the node layer (docs/os_hardening.md reports the figures).
@@ -97,7 +96,7 @@ def bench_hosts_up(count):
     known_hosts = LAB_DIR / 'ssh' / 'bench_known_hosts'
     lines = []
     for name, address in hosts.items():
-        for _ in range(120):
+        for _attempt in range(120):
             scan = sh('ssh-keyscan', '-T', '2', '-t', 'ed25519', address, check=False)
             if 'ssh-ed25519' in scan.stdout:
                 lines.append(scan.stdout)
@@ -235,7 +234,7 @@ def scan():
         podman('run', '-d', '--name', 'caas-bench-fresh', '--hostname', 'fresh', '--label', BENCH_LABEL,
                '--network', BENCH_NET, '--ip', fresh_ip, '--privileged', '--systemd=always', '--cgroupns=private',
                IMAGE, '/sbin/init')
-        for _ in range(60):
+        for _attempt in range(60):
             if 'ssh-ed25519' in sh('ssh-keyscan', '-T', '2', '-t', 'ed25519', fresh_ip, check=False).stdout:
                 break
             time.sleep(0.5)

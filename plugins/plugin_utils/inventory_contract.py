@@ -118,6 +118,10 @@ class Checker:
     def refuse(self, variable: str, value: t.Any, reason: str, fix: str, host: str | None = None) -> None:
         self.problems.append(Problem(variable, value, reason, fix, host))
 
+    def require_bool(self, name: str, value: t.Any, host: str | None = None) -> None:
+        if not isinstance(value, bool):
+            self.refuse(name, value, 'must be a boolean', 'write true or false, unquoted', host)
+
     def run(self) -> list[Problem]:
         if not self.inv.cluster_hosts():
             self.refuse('groups', sorted(self.inv.groups), 'the inventory has no host in any of the groups '
@@ -171,8 +175,7 @@ class Checker:
             if self.settings[name] not in choices:
                 self.refuse(name, self.settings[name], 'is not a supported choice', 'use one of ' + ', '.join(choices))
         for name in ('caas_control_plane_ha', 'caas_allow_cgroup_v1'):
-            if not isinstance(self.settings[name], bool):
-                self.refuse(name, self.settings[name], 'must be a boolean', 'write true or false, unquoted')
+            self.require_bool(name, self.settings[name])
         name = self.settings['caas_cluster_name']
         if name and not (isinstance(name, str) and DNS_LABEL.match(name)):
             self.refuse('caas_cluster_name', name, 'is not a DNS label',
@@ -443,14 +446,13 @@ class Checker:
 
     def check_time_and_kernel(self) -> None:
         servers = self.settings['caas_ntp_servers']
-        if not isinstance(servers, list) or not all(isinstance(x, str) and HOST_PORT.match(x) and ':' not in x
-                                                      for x in servers):
+        names_ok = isinstance(servers, list) and all(
+            isinstance(x, str) and HOST_PORT.match(x) and ':' not in x for x in servers)
+        if not names_ok:
             self.refuse('caas_ntp_servers', servers, 'must be a list of NTP server names or addresses',
                         'write a YAML list such as [ntp1.dc1.example.com, 10.20.0.5]')
         for host in self.inv.cluster_hosts():
-            shared = self.inv.host_setting(host, 'caas_shared_kernel')
-            if not isinstance(shared, bool):
-                self.refuse('caas_shared_kernel', shared, 'must be a boolean', 'write true or false, unquoted', host)
+            self.require_bool('caas_shared_kernel', self.inv.host_setting(host, 'caas_shared_kernel'), host)
 
     # -- results ----------------------------------------------------------------------------
 

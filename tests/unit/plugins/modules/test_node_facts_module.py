@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+
 def run_module(tmp_path, **args):
     args_file = tmp_path / 'args.json'
     args_file.write_text(json.dumps({'ANSIBLE_MODULE_ARGS': args}))
