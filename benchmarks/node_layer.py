@@ -190,23 +190,31 @@ def fetch_ssg(directory):
     return next(Path(directory).glob('ssg/usr/share/**/ssg-debian12-ds.xml'))
 
 
-def in_host(container, *cmd, check=True):
-    return sh('podman', 'exec', container, *cmd, check=check)
+def in_host(target, *cmd, check=True, stdin=None):
+    """Run a command as root on a host: over ssh for lab hosts (ssh:ADDRESS), podman exec otherwise."""
+    if target.startswith('ssh:'):
+        ssh = ['ssh', '-i', str(LAB_DIR / 'ssh' / 'id_ed25519'), '-o', 'BatchMode=yes',
+               '-o', f'UserKnownHostsFile={LAB_DIR}/ssh/known_hosts', '-o', 'StrictHostKeyChecking=yes',
+               f'caas@{target[4:]}', 'sudo']
+        return subprocess.run([*ssh, *[subprocess.list2cmdline([c]) for c in cmd]], input=stdin, text=True,
+                              capture_output=True, check=check, env=ENV)
+    return subprocess.run(['podman', 'exec', '-i', target, *cmd], input=stdin, text=True, capture_output=True,
+                          check=check, env=ENV)
 
 
-def scan_host(container, address, data_stream, tools):
-    in_host(container, 'sh', '-c', 'apt-get -qq update && DEBIAN_FRONTEND=noninteractive apt-get -qq install -y '
-                                   'lynis openscap-scanner >/dev/null')
+def scan_host(target, address, data_stream, tools):
+    in_host(target, 'sh', '-c', 'apt-get -qq update && DEBIAN_FRONTEND=noninteractive apt-get -qq install -y '
+                                'lynis openscap-scanner >/dev/null')
     start = time.monotonic()
-    in_host(container, 'lynis', 'audit', 'system', '--quick', '--no-colors', check=False)
-    report = in_host(container, 'cat', '/var/log/lynis-report.dat').stdout
+    in_host(target, 'lynis', 'audit', 'system', '--quick', '--no-colors', check=False)
+    report = in_host(target, 'cat', '/var/log/lynis-report.dat').stdout
     lynis = {'hardening_index': int(re.search(r'^hardening_index=(\d+)', report, re.M).group(1)),
              'tests': len(re.findall(r'^tests_executed=(.*)$', report, re.M)[0].split('|')) - 1,
              'warnings': re.findall(r'^warning\[\]=([^|]+)', report, re.M),
              'suggestions': sorted(set(re.findall(r'^suggestion\[\]=([^|]+)', report, re.M))),
              'seconds': round(time.monotonic() - start, 1)}
-    podman('cp', str(data_stream), f'{container}:/root/ssg-debian12-ds.xml')
-    oscap = in_host(container, 'oscap', 'xccdf', 'eval', '--profile', SSG_PROFILE, '--results', '/root/oscap.xml',
+    in_host(target, 'tee', '/root/ssg-debian12-ds.xml', stdin=Path(data_stream).read_text())
+    oscap = in_host(target, 'oscap', 'xccdf', 'eval', '--profile', SSG_PROFILE, '--results', '/root/oscap.xml',
                     '/root/ssg-debian12-ds.xml', check=False).stdout
     results = re.findall(r'^Title\s+(.*)\nRule\s+(\S+)\n(?:Ident.*\n)*Result\s+(\S+)', oscap, re.M)
     counts = {}
@@ -239,7 +247,7 @@ def scan():
                 break
             time.sleep(0.5)
         results = {'fresh': scan_host('caas-bench-fresh', fresh_ip, data_stream, tools),
-                   'hardened': scan_host('caas-lab-worker1', '10.250.0.31', data_stream, tools)}
+                   'hardened': scan_host('ssh:10.250.0.31', '10.250.0.31', data_stream, tools)}
     finally:
         bench_hosts_down()
         shutil.rmtree(work, ignore_errors=True)
