@@ -16,6 +16,7 @@ import ipaddress
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -54,9 +55,13 @@ def recap(output):
 
 
 def playbook(inventory, playbook_path, *extra):
-    start = time.monotonic()
+    """Run a playbook; returns its wall time, the controller's CPU seconds (Ansible and ssh, not the hosts')
+    and the recap."""
+    start, before = time.monotonic(), resource.getrusage(resource.RUSAGE_CHILDREN)
     result = sh(str(VENV / 'ansible-playbook'), '-i', str(inventory), str(playbook_path), *extra, check=False, cwd=REPO)
     seconds = round(time.monotonic() - start, 1)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    playbook.controller_cpu = round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 1)
     if result.returncode != 0:
         sys.stderr.write(result.stdout[-6000:] + result.stderr[-3000:])
         raise SystemExit(f'ansible-playbook failed (rc {result.returncode})')
@@ -85,6 +90,7 @@ def converge():
 def bench_hosts_up(count):
     """count fresh hosts on their own network, reachable over ssh with the lab's key; name -> address."""
     bench_hosts_down()
+    sh(str(REPO / 'scripts' / 'lab'), 'host-limits')
     podman('network', 'create', '--subnet', str(BENCH_SUBNET), '--label', BENCH_LABEL, BENCH_NET)
     hosts = {}
     for index in range(1, count + 1):
@@ -96,7 +102,7 @@ def bench_hosts_up(count):
     known_hosts = LAB_DIR / 'ssh' / 'bench_known_hosts'
     lines = []
     for name, address in hosts.items():
-        for _attempt in range(120):
+        for _attempt in range(480):
             scan = sh('ssh-keyscan', '-T', '2', '-t', 'ed25519', address, check=False)
             if 'ssh-ed25519' in scan.stdout:
                 lines.append(scan.stdout)
@@ -126,7 +132,8 @@ def bench_inventory(hosts, directory):
     lines = ['all:', '  vars:']
     lab_vars = directory / 'group_vars' / 'all'
     shutil.copytree(REPO / 'inventories' / 'lab' / 'group_vars' / 'all', lab_vars)
-    (lab_vars / 'bench.yml').write_text(
+    # Loaded after the lab's files (alphabetical order), so these win.
+    (lab_vars / 'zz-bench.yml').write_text(
         f'caas_node_network: {BENCH_SUBNET}\ncaas_ntp_servers: [bench1]\n'
         f'ansible_ssh_common_args: -o UserKnownHostsFile={LAB_DIR}/ssh/bench_known_hosts -o StrictHostKeyChecking=yes\n')
     lines = ['all:', '  children:']
@@ -147,8 +154,10 @@ def scale(counts):
             with tempfile.TemporaryDirectory(prefix='caas-bench-') as tmp:
                 inventory = bench_inventory(hosts, Path(tmp))
                 first, first_recap = playbook(inventory, REPO / 'playbooks' / '10_nodes.yml')
+                first_cpu = playbook.controller_cpu
                 rerun, rerun_recap = playbook(inventory, REPO / 'playbooks' / '10_nodes.yml')
-            results[count] = {'first_s': first, 'rerun_s': rerun,
+            results[count] = {'first_s': first, 'rerun_s': rerun, 'first_controller_cpu_s': first_cpu,
+                              'rerun_controller_cpu_s': playbook.controller_cpu,
                               'rerun_changed': sum(h.get('changed', 0) for h in rerun_recap.values()),
                               'failed': sum(h.get('failed', 0) + h.get('unreachable', 0) for h in first_recap.values())}
             print(f'{count} hosts: first {first} s, re-run {rerun} s', file=sys.stderr)
@@ -156,6 +165,9 @@ def scale(counts):
         bench_hosts_down()
     smallest, largest = min(results), max(results)
     results['growth'] = round(results[largest]['first_s'] / results[smallest]['first_s'], 2)
+    results['controller_cpu_growth'] = round(results[largest]['first_controller_cpu_s']
+                                             / results[smallest]['first_controller_cpu_s'], 2)
+    results['machine_cores'] = os.cpu_count()
     save('scale', results)
 
 
