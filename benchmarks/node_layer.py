@@ -156,14 +156,14 @@ def scale(counts):
                 first, first_recap = playbook(inventory, REPO / 'playbooks' / '10_nodes.yml')
                 first_cpu = playbook.controller_cpu
                 rerun, rerun_recap = playbook(inventory, REPO / 'playbooks' / '10_nodes.yml')
-            results[count] = {'first_s': first, 'rerun_s': rerun, 'first_controller_cpu_s': first_cpu,
+            results[str(count)] = {'first_s': first, 'rerun_s': rerun, 'first_controller_cpu_s': first_cpu,
                               'rerun_controller_cpu_s': playbook.controller_cpu,
                               'rerun_changed': sum(h.get('changed', 0) for h in rerun_recap.values()),
                               'failed': sum(h.get('failed', 0) + h.get('unreachable', 0) for h in first_recap.values())}
-            print(f'{count} hosts: first {first} s, re-run {rerun} s', file=sys.stderr)
+            print(f'{count} hosts: first {first} s ({first_cpu} s controller CPU), re-run {rerun} s', file=sys.stderr)
     finally:
         bench_hosts_down()
-    smallest, largest = min(results), max(results)
+    smallest, largest = str(min(counts)), str(max(counts))
     results['growth'] = round(results[largest]['first_s'] / results[smallest]['first_s'], 2)
     results['controller_cpu_growth'] = round(results[largest]['first_controller_cpu_s']
                                              / results[smallest]['first_controller_cpu_s'], 2)
