@@ -157,9 +157,9 @@ def scale(counts):
                 first_cpu = playbook.controller_cpu
                 rerun, rerun_recap = playbook(inventory, REPO / 'playbooks' / '10_nodes.yml')
             results[str(count)] = {'first_s': first, 'rerun_s': rerun, 'first_controller_cpu_s': first_cpu,
-                              'rerun_controller_cpu_s': playbook.controller_cpu,
-                              'rerun_changed': sum(h.get('changed', 0) for h in rerun_recap.values()),
-                              'failed': sum(h.get('failed', 0) + h.get('unreachable', 0) for h in first_recap.values())}
+                                   'rerun_controller_cpu_s': playbook.controller_cpu,
+                                   'rerun_changed': sum(h.get('changed', 0) for h in rerun_recap.values()),
+                                   'failed': sum(h.get('failed', 0) + h.get('unreachable', 0) for h in first_recap.values())}
             print(f'{count} hosts: first {first} s ({first_cpu} s controller CPU), re-run {rerun} s', file=sys.stderr)
     finally:
         bench_hosts_down()

@@ -174,6 +174,9 @@ def apply_item(module, item):
     if item.get('content') is not None:
         content = item['content']
     elif item.get('settings') is not None:
+        if before is None and module.check_mode:
+            # The package that creates it may be installed earlier in the same run: it would change.
+            return True, None
         if before is None:
             module.fail_json(msg='%s does not exist: settings edit an existing file' % path)
         content = set_keys(before, dict((k, str(v)) for k, v in item['settings'].items()), item['separator'])
