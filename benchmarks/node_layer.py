@@ -87,6 +87,16 @@ def converge():
 
 # -- throw-away hosts ---------------------------------------------------------------------------
 
+def host_key(name, address):
+    """The host's ed25519 key line once its sshd answers; a host booting among many may take minutes."""
+    for _attempt in range(480):
+        scan = sh('ssh-keyscan', '-T', '2', '-t', 'ed25519', address, check=False)
+        if 'ssh-ed25519' in scan.stdout:
+            return scan.stdout
+        time.sleep(0.5)
+    raise SystemExit(f'{name} did not start sshd')
+
+
 def bench_hosts_up(count):
     """count fresh hosts on their own network, reachable over ssh with the lab's key; name -> address."""
     bench_hosts_down()
@@ -102,14 +112,7 @@ def bench_hosts_up(count):
     known_hosts = LAB_DIR / 'ssh' / 'bench_known_hosts'
     lines = []
     for name, address in hosts.items():
-        for _attempt in range(480):
-            scan = sh('ssh-keyscan', '-T', '2', '-t', 'ed25519', address, check=False)
-            if 'ssh-ed25519' in scan.stdout:
-                lines.append(scan.stdout)
-                break
-            time.sleep(0.5)
-        else:
-            raise SystemExit(f'{name} did not start sshd')
+        lines.append(host_key(name, address))
         pub = (LAB_DIR / 'ssh' / 'id_ed25519.pub').read_text()
         subprocess.run(['podman', 'exec', '-i', f'caas-bench-{name}', 'sh', '-c',
                         'umask 077; cat > /home/caas/.ssh/authorized_keys; chown -R caas:caas /home/caas/.ssh'],
@@ -254,10 +257,7 @@ def scan():
         podman('run', '-d', '--name', 'caas-bench-fresh', '--hostname', 'fresh', '--label', BENCH_LABEL,
                '--network', BENCH_NET, '--ip', fresh_ip, '--privileged', '--systemd=always', '--cgroupns=private',
                IMAGE, '/sbin/init')
-        for _attempt in range(60):
-            if 'ssh-ed25519' in sh('ssh-keyscan', '-T', '2', '-t', 'ed25519', fresh_ip, check=False).stdout:
-                break
-            time.sleep(0.5)
+        host_key('fresh', fresh_ip)
         results = {'fresh': scan_host('caas-bench-fresh', fresh_ip, data_stream, tools),
                    'hardened': scan_host('ssh:10.250.0.31', '10.250.0.31', data_stream, tools)}
     finally:

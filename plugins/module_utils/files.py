@@ -5,7 +5,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import tempfile
 
 
 def _key_of(line, comment):
@@ -41,3 +44,25 @@ def set_keys(text, settings, separator=' ', comment='#'):
             out.append(line)
     out.extend('%s%s%s' % (key, separator, value) for key, value in settings.items() if key not in placed)
     return '\n'.join(out) + '\n'
+
+
+def write_atomic(module, path, content, validate=None, mode=None):
+    """Write content to path through a temporary file beside it, checked by validate (%s: its path) first.
+
+    Keeps the old file's mode and owner when there is one, else uses mode."""
+    directory = os.path.dirname(path) or '.'
+    if not os.path.isdir(directory):
+        os.makedirs(directory, 0o755)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix='.caas-')
+    with os.fdopen(fd, 'w') as handle:
+        handle.write(content)
+    if validate:
+        rc, out, err = module.run_command(validate % tmp)
+        if rc != 0:
+            os.unlink(tmp)
+            module.fail_json(msg='validation of %s failed (%s): %s' % (path, validate, (err or out).strip()))
+    if os.path.exists(path):
+        shutil.copystat(path, tmp)
+    elif mode is not None:
+        os.chmod(tmp, mode)
+    module.atomic_move(tmp, path)

@@ -107,12 +107,10 @@ changed_paths:
 """
 
 import os
-import shutil
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.caas.platform.plugins.module_utils.files import set_keys
+from ansible_collections.caas.platform.plugins.module_utils.files import set_keys, write_atomic
 
 
 def read(path):
@@ -121,21 +119,6 @@ def read(path):
             return handle.read()
     except (IOError, OSError):
         return None
-
-
-def write_file(module, item, content):
-    directory = os.path.dirname(item['path']) or '.'
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix='.caas-')
-    with os.fdopen(fd, 'w') as handle:
-        handle.write(content)
-    if item.get('validate'):
-        rc, out, err = module.run_command(item['validate'] % tmp)
-        if rc != 0:
-            os.unlink(tmp)
-            module.fail_json(msg='validation of %s failed (%s): %s' % (item['path'], item['validate'], (err or out).strip()))
-    if os.path.exists(item['path']):
-        shutil.copystat(item['path'], tmp)
-    module.atomic_move(tmp, item['path'])
 
 
 def attributes(module, item, changed, diff):
@@ -184,7 +167,7 @@ def apply_item(module, item):
         module.fail_json(msg='%s: a file item needs content or settings' % path)
     changed = before != content
     if changed and not module.check_mode:
-        write_file(module, item, content)
+        write_atomic(module, path, content, validate=item.get('validate'))
     file_diff = {'before': before or '', 'after': content, 'before_header': path, 'after_header': path} if changed else None
     if module.check_mode and before is None:
         return True, file_diff

@@ -114,6 +114,7 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.caas.platform.plugins.module_utils import sysctl as sc
+from ansible_collections.caas.platform.plugins.module_utils.files import write_atomic
 
 
 def main():
@@ -136,7 +137,8 @@ def main():
     report_only = module.params['global_keys'] == 'report'
     owned = dict((k, v) for k, v in wanted.items() if not (report_only and not sc.is_namespaced(k)))
 
-    missing = sorted(k for k in owned if sc.read_current(k) is None)
+    current = dict((k, sc.read_current(k)) for k in wanted)
+    missing = sorted(k for k in owned if current[k] is None)
     if missing and module.params['missing_keys'] == 'fail':
         module.fail_json(msg='the running kernel has no %s (no /proc/sys entry): load the kernel module that '
                          'provides it first, or set missing_keys=ignore' % ', '.join(missing), missing=missing)
@@ -160,29 +162,16 @@ def main():
         final, source = effective.get(key, (value, path))
         if final != value:
             overridden[key] = {'wanted': value, 'effective': final, 'by': source}
-        current = sc.read_current(key)
-        if current is not None and current != final:
-            applied[key] = {'before': current, 'after': final}
+        if current[key] is not None and current[key] != final:
+            applied[key] = {'before': current[key], 'after': final}
 
-    global_drift = {}
-    if report_only:
-        for key, value in sorted(wanted.items()):
-            if not sc.is_namespaced(key):
-                final = effective.get(key, (value, path))[0] if key in owned else value
-                current = sc.read_current(key)
-                if current != final:
-                    global_drift[key] = {'current': current, 'wanted': final}
+    # Only report mode leaves keys out of owned: the kernel-wide ones.
+    global_drift = dict((k, {'current': current[k], 'wanted': v}) for k, v in sorted(wanted.items())
+                        if k not in owned and current[k] != v)
 
     if not module.check_mode:
         if file_changed:
-            directory = os.path.dirname(path)
-            if not os.path.isdir(directory):
-                os.makedirs(directory, 0o755)
-            tmp = path + '.caas-tmp'
-            with open(tmp, 'w') as handle:
-                handle.write(content)
-            os.chmod(tmp, 0o644)
-            module.atomic_move(tmp, path)
+            write_atomic(module, path, content, mode=0o644)
         for key, change in applied.items():
             try:
                 with open(sc.proc_path(key), 'w') as handle:
