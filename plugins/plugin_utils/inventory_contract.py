@@ -17,6 +17,8 @@ import re
 import typing as t
 import urllib.parse
 
+from ansible_collections.caas.platform.plugins.plugin_utils import artifact_manifest
+
 # The three newest Kubernetes minors; the artifact manifest carries the exact releases.
 SUPPORTED_KUBERNETES_MINORS = ('1.34', '1.35', '1.36')
 SUPPORTED_NODE_OS = ('debian12',)
@@ -32,7 +34,7 @@ CLUSTER_SETTINGS = (
     'caas_service_cidr', 'caas_node_cidr_mask_size', 'caas_cluster_domain', 'caas_api_lb_mode',
     'caas_api_vip', 'caas_api_port', 'caas_api_vrrp_router_id', 'caas_etcd_topology',
     'caas_control_plane_ha', 'caas_failure_domain_policy', 'caas_files_repo_url',
-    'caas_registry_mirror', 'caas_artifacts_ca_file', 'caas_http_proxy', 'caas_https_proxy',
+    'caas_registry_mirror', 'caas_artifacts_ca_file', 'caas_artifacts_manifest', 'caas_http_proxy', 'caas_https_proxy',
     'caas_no_proxy', 'caas_allow_cgroup_v1', 'caas_ntp_servers',
 )
 # Settings of each host.
@@ -51,6 +53,7 @@ DEFAULTS = {
     'caas_files_repo_url': '',
     'caas_registry_mirror': '',
     'caas_artifacts_ca_file': '',
+    'caas_artifacts_manifest': '',
     'caas_http_proxy': '',
     'caas_https_proxy': '',
     'caas_no_proxy': [],
@@ -254,6 +257,28 @@ class Checker:
         if minor not in SUPPORTED_KUBERNETES_MINORS:
             self.refuse('caas_kubernetes_version', version, f'Kubernetes {minor} is not supported',
                         f'use a release of {supported}')
+            return
+        self.check_artifact_manifest(version)
+
+    def check_artifact_manifest(self, version: str) -> None:
+        """Every binary and image comes from the manifest: it must pin exactly this release."""
+        path = self.settings.get('caas_artifacts_manifest') or None
+        if path is not None and (not isinstance(path, str) or not path.startswith('/')):
+            self.refuse('caas_artifacts_manifest', path, 'must be an absolute path on the controller',
+                        'leave it empty for the collection\'s own manifest, or give the full path of yours')
+            return
+        try:
+            manifest = artifact_manifest.load(path)
+        except artifact_manifest.ManifestError as exc:
+            self.refuse('caas_artifacts_manifest', path, str(exc),
+                        'point it at a readable artifact manifest (docs/artifacts.md), or leave it empty')
+            return
+        try:
+            artifact_manifest.release(manifest, version)
+        except artifact_manifest.ManifestError as exc:
+            # The message reads "caas_kubernetes_version V: <reason>; <fix>".
+            reason, _, fix = str(exc).split(': ', 1)[-1].partition('; ')
+            self.refuse('caas_kubernetes_version', version, reason, fix)
 
     # -- networks ---------------------------------------------------------------------------
 
@@ -457,20 +482,29 @@ class Checker:
     # -- results ----------------------------------------------------------------------------
 
     def effective_no_proxy(self) -> list[str]:
-        """What the nodes must never send through a proxy: the cluster's own networks and names."""
-        entries = list(self.settings.get('caas_no_proxy') or [])
-        extra = ['localhost', '127.0.0.1', '.svc', '.' + str(self.settings['caas_cluster_domain'])]
-        extra += [str(self.networks[n]) for n in ('caas_node_network', 'caas_pod_cidr', 'caas_service_cidr')
-                  if n in self.networks]
-        if self.vip is not None:
-            extra.append(str(self.vip))
-        mirror = self.settings.get('caas_registry_mirror')
-        if mirror:
-            extra.append(str(mirror).rsplit(':', 1)[0])
-        for entry in extra:
-            if entry not in entries:
-                entries.append(entry)
-        return entries
+        return effective_no_proxy(self.settings)
+
+
+def effective_no_proxy(settings: dict[str, t.Any]) -> list[str]:
+    """What the nodes must never send through a proxy: the cluster's own networks and names."""
+    settings = {**DEFAULTS, **{k: v for k, v in settings.items() if k in KNOWN_SETTINGS}}
+    entries = [str(entry) for entry in settings.get('caas_no_proxy') or []]
+    extra = ['localhost', '127.0.0.1', '.svc', '.' + str(settings['caas_cluster_domain'])]
+    for name in ('caas_node_network', 'caas_pod_cidr', 'caas_service_cidr'):
+        try:
+            extra.append(str(ipaddress.ip_network(str(settings.get(name)), strict=False)))
+        except ValueError:
+            pass  # validate() refuses it; nothing to exempt
+    if settings.get('caas_api_vip'):
+        extra.append(str(settings['caas_api_vip']))
+    if settings.get('caas_registry_mirror'):
+        extra.append(str(settings['caas_registry_mirror']).rsplit(':', 1)[0])
+    if settings.get('caas_files_repo_url'):
+        extra.append(urllib.parse.urlsplit(str(settings['caas_files_repo_url'])).hostname or '')
+    for entry in extra:
+        if entry and entry not in entries:
+            entries.append(entry)
+    return entries
 
 
 def validate(groups: dict[str, list[str]], hostvars: dict[str, dict[str, t.Any]]) -> tuple[list[Problem], dict[str, t.Any]]:
