@@ -6,7 +6,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r'''
 name: artifacts
-author: caas.platform contributors
+author: caas.platform maintainers (@caas-platform)
 short_description: Binaries and images of a Kubernetes release from the artifact manifest
 description:
   - Reads the collection's artifact manifest (C(artifacts/manifest.yml), or another one) on the controller and

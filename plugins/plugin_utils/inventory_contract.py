@@ -277,7 +277,7 @@ class Checker:
             artifact_manifest.release(manifest, version)
         except artifact_manifest.ManifestError as exc:
             # The message reads "caas_kubernetes_version V: <reason>; <fix>".
-            reason, _, fix = str(exc).split(': ', 1)[-1].partition('; ')
+            reason, fix = (str(exc).split(': ', 1)[-1].split('; ', 1) + [''])[:2]
             self.refuse('caas_kubernetes_version', version, reason, fix)
 
     # -- networks ---------------------------------------------------------------------------
