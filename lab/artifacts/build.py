@@ -66,7 +66,7 @@ class BuildError(Exception):
 
 def run(*cmd, env=None, cwd=None, capture=False):
     """Runs a command; on failure raises BuildError with the command and the end of its output."""
-    result = subprocess.run([str(c) for c in cmd], env=env, cwd=cwd, text=True,
+    result = subprocess.run([str(c) for c in cmd], env=env, cwd=cwd, text=True, check=False,
                             stdout=subprocess.PIPE if capture else None, stderr=subprocess.PIPE)
     if result.returncode != 0:
         raise BuildError(f'{" ".join(str(c) for c in cmd)} failed (rc {result.returncode}):\n'
@@ -294,10 +294,11 @@ def kubernetes(version):
                          Path(go_module(module, tag)['GoMod']).read_text(), re.M)
     replaces = {m: f'{m} v0.{version.split(".", 1)[1]}' for m in staging}
     build_date = module_time(module, tag)
+    stamps = (('gitVersion', tag), ('gitMajor', major), ('gitMinor', minor), ('gitTreeState', 'clean'),
+              ('buildDate', build_date))
     ldflags = ' '.join(f'-X {pkg}.{key}={value}'
-                        for pkg in ('k8s.io/component-base/version', 'k8s.io/client-go/pkg/version')
-                        for key, value in (('gitVersion', tag), ('gitMajor', major), ('gitMinor', minor),
-                                           ('gitTreeState', 'clean'), ('buildDate', build_date)))
+                       for pkg in ('k8s.io/component-base/version', 'k8s.io/client-go/pkg/version')
+                       for key, value in stamps)
     return GoBuild('kubernetes', tag, {module: tag}, replaces=replaces,
                    binaries=[GoBinary(c, f'{module}/cmd/{c}', ldflags=ldflags) for c in KUBERNETES_COMMANDS])
 
@@ -877,7 +878,7 @@ def preflight():
 
 def parse_args(manifest):
     minors = sorted(manifest['kubernetes'], key=lambda m: tuple(int(x) for x in m.split('.')))
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
     parser.add_argument('--minor', choices=minors, default=minors[-1], help='Kubernetes minor (default: the newest)')
     parser.add_argument('--only', nargs='+', metavar='NAME',
                         help='only these manifest entries (files, images, test images)')
