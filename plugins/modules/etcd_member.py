@@ -61,23 +61,12 @@ options:
     type: list
     elements: str
     default: ['https://127.0.0.1:2379']
-  cacert:
-    description: PEM file of the CA of the etcd servers' certificates.
-    type: path
-  cert:
-    description: PEM file of the client certificate, when the cluster checks client certificates.
-    type: path
-  key:
-    description: PEM file of the client certificate's key. Its path is never logged.
-    type: path
-  etcdctl_path:
-    description: The etcdctl binary, a name looked up in the PATH or a path.
-    type: str
-    default: etcdctl
   timeout:
     description: Seconds etcdctl waits to connect to an endpoint, and for each request.
     type: int
     default: 5
+extends_documentation_fragment:
+  - caas.platform.etcd
 author:
   - caas.platform maintainers (@caas-platform)
 attributes:

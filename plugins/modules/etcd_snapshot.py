@@ -72,19 +72,6 @@ options:
     type: list
     elements: str
     default: ['https://127.0.0.1:2379']
-  cacert:
-    description: PEM file of the CA of the etcd servers' certificates.
-    type: path
-  cert:
-    description: PEM file of the client certificate, when the cluster checks client certificates.
-    type: path
-  key:
-    description: PEM file of the client certificate's key. Its path is never logged.
-    type: path
-  etcdctl_path:
-    description: The etcdctl binary, a name looked up in the PATH or a path.
-    type: str
-    default: etcdctl
   etcdutl_path:
     description: The etcdutl binary, a name looked up in the PATH or a path.
     type: str
@@ -97,6 +84,8 @@ options:
     description: Seconds the download of the snapshot may take (etcdctl C(--command-timeout) of C(snapshot save)).
     type: int
     default: 900
+extends_documentation_fragment:
+  - caas.platform.etcd
 author:
   - caas.platform maintainers (@caas-platform)
 attributes:
