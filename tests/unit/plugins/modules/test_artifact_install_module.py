@@ -7,12 +7,9 @@ from __future__ import annotations
 
 import grp
 import hashlib
-import json
 import os
 import pwd
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -27,21 +24,6 @@ GROUP = grp.getgrgid(os.getgid()).gr_name
 
 def sha256(data):
     return hashlib.sha256(data).hexdigest()
-
-
-@pytest.fixture
-def run_module(tmp_path_factory):
-    """conftest's run_module, with the arguments file elsewhere and room for the module's own `name` option."""
-    def run(module, expect_failure=False, **args):
-        args_file = tmp_path_factory.mktemp('args') / 'args.json'
-        args_file.write_text(json.dumps({'ANSIBLE_MODULE_ARGS': args}))
-        env = dict(os.environ, PYTHONPATH=str(COLLECTIONS))
-        result = subprocess.run([sys.executable, '-m', 'ansible_collections.caas.platform.plugins.modules.' + module,
-                                 str(args_file)], env=env, capture_output=True, text=True, timeout=60, check=False)
-        output = json.loads(result.stdout)
-        assert bool(output.get('failed')) is expect_failure, result.stdout + result.stderr
-        return output
-    return run
 
 
 @pytest.fixture(scope='module')

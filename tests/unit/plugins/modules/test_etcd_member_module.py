@@ -17,7 +17,6 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -152,18 +151,10 @@ class Cluster:
 
 
 @pytest.fixture
-def etcd_member(tmp_path):
+def etcd_member(run_module):
     """The module run as Ansible runs it; its arguments as a dict (they include `name`)."""
     def run(args, expect_failure=False, check_mode=False, diff=False):
-        args_file = tmp_path / 'args.json'
-        args_file.write_text(json.dumps({'ANSIBLE_MODULE_ARGS': dict(args, _ansible_check_mode=check_mode,
-                                                                     _ansible_diff=diff)}))
-        env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[4] / 'collections'))
-        result = subprocess.run([sys.executable, '-m', 'ansible_collections.caas.platform.plugins.modules.etcd_member',
-                                 str(args_file)], env=env, capture_output=True, text=True, timeout=60, check=False)
-        output = json.loads(result.stdout)
-        assert bool(output.get('failed')) is expect_failure, result.stdout + result.stderr
-        return output
+        return run_module('etcd_member', expect_failure, **args, _ansible_check_mode=check_mode, _ansible_diff=diff)
     return run
 
 

