@@ -372,11 +372,14 @@ class Etcdutl(object):
     def snapshot_status(self, path):
         return parse_snapshot_status(self.run(['snapshot', 'status', path, '-w', 'json'])[0])
 
-    def snapshot_restore(self, path, data_dir, name, initial_cluster, peer_urls, token):
+    def snapshot_restore(self, path, data_dir, name, initial_cluster, peer_urls, token, bump_revision=0):
         args = ['snapshot', 'restore', path, '--data-dir', data_dir, '--name', name,
                 '--initial-cluster', initial_cluster, '--initial-advertise-peer-urls', ','.join(peer_urls)]
         if token:
             args.extend(['--initial-cluster-token', token])
+        if bump_revision:
+            # Watchers (kube-apiserver's informers) never see revisions go back; their caches start over.
+            args.extend(['--bump-revision', str(bump_revision), '--mark-compacted'])
         self.run(args)
 
 

@@ -57,6 +57,14 @@ options:
   initial_cluster_token:
     description: With O(state=restored), the token of the restored cluster (etcdutl's default when unset).
     type: str
+  bump_revision:
+    description:
+      - With O(state=restored), raise the restored revision by this much and mark it compacted (etcdutl's
+        C(--bump-revision) and C(--mark-compacted), etcdutl 3.5.8 or newer); 0 leaves the revision as saved.
+      - For a Kubernetes cluster's etcd use a large value, such as 1000000000, so that kube-apiserver's watches
+        never see a revision go back and their caches start over.
+    type: int
+    default: 0
   directory:
     description: With O(state=pruned), the directory of the snapshots.
     type: path
@@ -274,15 +282,16 @@ def restored(module, etcdutl):
                       '%s=%s' % (params['name'], url) for url in params['initial_advertise_peer_urls']),
                   initial_advertise_peer_urls=params['initial_advertise_peer_urls'],
                   initial_cluster_token=params['initial_cluster_token'], snapshot=params['path'],
-                  revision=facts['revision'])
+                  revision=facts['revision'], bump_revision=params['bump_revision'])
     result = dict(facts, data_dir=data_dir, marker=marker)
     if os.path.exists(data_dir) and (not os.path.isdir(data_dir) or os.listdir(data_dir)):
         found = read_marker(data_dir)
         if found is None:
             module.fail_json(msg='%s exists and is not an empty directory: refusing to restore into it; give a new '
                                  'data_dir' % data_dir, **facts)
-        settings = ('sha256', 'name', 'initial_cluster', 'initial_advertise_peer_urls', 'initial_cluster_token')
-        different = [key for key in settings if found.get(key) != marker[key]]
+        settings = ('sha256', 'name', 'initial_cluster', 'initial_advertise_peer_urls', 'initial_cluster_token',
+                    'bump_revision')
+        different = [key for key in settings if (found.get(key) or None) != (marker[key] or None)]
         if different:
             module.fail_json(msg='%s already holds a restore with other %s (snapshot %s, sha256 %s): refusing to '
                                  'restore over it; give a new data_dir' % (
@@ -299,7 +308,8 @@ def restored(module, etcdutl):
     tmp = tempfile.mkdtemp(dir=parent, prefix='.%s.caas-restore-' % os.path.basename(data_dir))
     try:
         etcdutl.snapshot_restore(params['path'], tmp, params['name'], marker['initial_cluster'],
-                                 params['initial_advertise_peer_urls'], params['initial_cluster_token'])
+                                 params['initial_advertise_peer_urls'], params['initial_cluster_token'],
+                                 params['bump_revision'])
         with open(os.path.join(tmp, RESTORE_MARKER), 'w') as handle:
             json.dump(marker, handle, indent=2, sort_keys=True)
             handle.write('\n')
@@ -340,6 +350,7 @@ def main():
         initial_advertise_peer_urls=dict(type='list', elements='str'),
         initial_cluster=dict(type='str'),
         initial_cluster_token=dict(type='str', no_log=False),
+        bump_revision=dict(type='int', default=0),
         directory=dict(type='path'),
         pattern=dict(type='str', default='*.db'),
         keep=dict(type='int'),
