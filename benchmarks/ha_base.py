@@ -65,6 +65,11 @@ def lab_hosts():
     return {group: {h: v['ansible_host'] for h, v in (body.get('hosts') or {}).items()} for group, body in tree.items()}
 
 
+def lab_zone(host):
+    tree = yaml.safe_load((INVENTORY / 'hosts.yml').read_text())['all']['children']
+    return next(body['hosts'][host]['caas_zone'] for body in tree.values() if host in (body.get('hosts') or {}))
+
+
 def address(host):
     return next(hosts[host] for hosts in lab_hosts().values() if host in hosts)
 
@@ -110,11 +115,12 @@ def move_host(children, host, source, target, **host_vars):
 
 
 def refused_with(output, text):
-    if text not in output:
-        sys.stderr.write(output[-6000:])
-        raise SystemExit(f'expected the refusal to say: {text}')
-    start = output.rfind('"msg"', 0, output.find(text) + 1)
-    return output[start:start + 900].split('\n\n', 1)[0] if start >= 0 else text
+    """The output line that holds the refusal (its fatal: or msg line)."""
+    for line in output.splitlines():
+        if text in line:
+            return line.strip()[:1500]
+    sys.stderr.write(output[-6000:])
+    raise SystemExit(f'expected the refusal to say: {text}')
 
 
 # -- an etcd client: the v3 JSON gateway, with the admin client certificate of a member ------------
@@ -223,7 +229,10 @@ def etcd_member_loss():
         time.sleep(15)
         gap = writer.gap_around(killed_at)
         new_leader = etcd.leader()[0]
-        variant = inventory_variant(lambda c: (c['etcd']['hosts'].pop(lost), move_host(c, SPARE, 'lab_spare', 'etcd')))
+        # The new host takes the lost one's place in its failure domain (the inventory validation wants 3 zones).
+        zone = lab_zone(lost)
+        variant = inventory_variant(lambda c: (c['etcd']['hosts'].pop(lost),
+                                               move_host(c, SPARE, 'lab_spare', 'etcd', caas_zone=zone)))
         etcd.endpoints = [f'https://{address(h)}:2379' for h in ['etcd1', 'etcd2', 'etcd3', SPARE] if h != lost]
         seconds, _ = playbook('etcd_replace_member.yml', '-e', f'etcd_replace_member={lost}', inventory=variant)
         time.sleep(2)
@@ -330,7 +339,7 @@ def refusals():
         data[len(data) // 2] ^= 0xFF
         corrupted.write_bytes(bytes(data))
         output = playbook_output('etcd_restore.yml', '-e', f'etcd_restore_snapshot={corrupted}', expect_failure=True)
-        results['corrupted_snapshot'] = {'message': refused_with(output, 'corrupted.db')}
+        results['corrupted_snapshot'] = {'message': refused_with(output, 'no member was stopped')}
 
         after = etcd_state(etcd)
         results['nothing_changed'] = {'members': before['members'] == after['members'],
@@ -377,11 +386,11 @@ def vip():
         time.sleep(15)
         stop.set()
         thread.join()
-        after = [t for t in oks if t > killed_at]
-        before = [t for t in oks if t <= killed_at]
+        # The longest time without a successful connect that ends after the kill.
+        gaps = [b - a for a, b in zip(oks, oks[1:]) if b >= killed_at]
         new_holder = vip_holder_alive(target, holder)
-        runs.append({'killed': holder, 'vip_moved_to': new_holder,
-                     'gap_seconds': round(after[0] - before[-1], 2) if after and before else None})
+        runs.append({'killed': holder, 'vip_moved_to': new_holder, 'connects_after_kill': len(gaps),
+                     'gap_seconds': round(max(gaps), 2) if gaps else None})
         sh(str(REPO / 'scripts' / 'lab'), 'up')
         time.sleep(5)
     save('vip', {'vip': f'{target}:{port}', 'probe': 'TCP connect every 50 ms, 0.3 s timeout', 'runs': runs})
