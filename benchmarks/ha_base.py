@@ -234,7 +234,7 @@ def etcd_member_loss():
         variant = inventory_variant(lambda c: (c['etcd']['hosts'].pop(lost),
                                                move_host(c, SPARE, 'lab_spare', 'etcd', caas_zone=zone)))
         etcd.endpoints = [f'https://{address(h)}:2379' for h in ['etcd1', 'etcd2', 'etcd3', SPARE] if h != lost]
-        seconds, _ = playbook('etcd_replace_member.yml', '-e', f'etcd_replace_member={lost}', inventory=variant)
+        seconds = playbook('etcd_replace_member.yml', '-e', f'etcd_replace_member={lost}', inventory=variant)[0]
         time.sleep(2)
         writer.stop.set()
         writer.join()
@@ -271,7 +271,7 @@ def lab_back():
         refusal = refused_with(output, f'{lost} holds etcd data in /var/lib/etcd but is not a member')
         stamp = time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())
         ssh(lost, f'sudo systemctl stop etcd; sudo mv /var/lib/etcd /var/lib/etcd.removed-{stamp}')
-        seconds, _ = playbook('etcd_replace_member.yml', '-e', f'etcd_replace_member={SPARE}')
+        seconds = playbook('etcd_replace_member.yml', '-e', f'etcd_replace_member={SPARE}')[0]
         ssh(SPARE, f'sudo systemctl disable --now etcd; sudo mv /var/lib/etcd /var/lib/etcd.removed-{stamp}', check=False)
         etcd.endpoints = [f'https://{a}:2379' for a in lab_hosts()['etcd'].values()]
         save('lab_back', {'rejoined': lost, 'refusal_before_fix': refusal, 'replace_playbook_seconds': seconds,
