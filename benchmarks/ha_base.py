@@ -59,15 +59,19 @@ def save(name, data):
 
 # -- the lab --------------------------------------------------------------------------------------
 
+def lab_inventory():
+    """group -> {host: its variables} from the lab inventory."""
+    tree = yaml.safe_load((INVENTORY / 'hosts.yml').read_text())['all']['children']
+    return {group: body.get('hosts') or {} for group, body in tree.items()}
+
+
 def lab_hosts():
     """group -> {host: address} from the lab inventory."""
-    tree = yaml.safe_load((INVENTORY / 'hosts.yml').read_text())['all']['children']
-    return {group: {h: v['ansible_host'] for h, v in (body.get('hosts') or {}).items()} for group, body in tree.items()}
+    return {group: {h: v['ansible_host'] for h, v in hosts.items()} for group, hosts in lab_inventory().items()}
 
 
 def lab_zone(host):
-    tree = yaml.safe_load((INVENTORY / 'hosts.yml').read_text())['all']['children']
-    return next(body['hosts'][host]['caas_zone'] for body in tree.values() if host in (body.get('hosts') or {}))
+    return next(hosts[host]['caas_zone'] for hosts in lab_inventory().values() if host in hosts)
 
 
 def address(host):
@@ -359,9 +363,10 @@ def refusals():
         shutil.rmtree(work, ignore_errors=True)
 
 
-def vip_holder(vip):
+def vip_holder(vip, dead=None):
+    """The lb host that holds the VIP; a killed host (`dead`) is not asked."""
     for host in lab_hosts()['lb']:
-        if f' {vip}/' in ssh(host, 'ip -o -4 addr show').stdout:
+        if host != dead and f' {vip}/' in ssh(host, 'ip -o -4 addr show').stdout:
             return host
     return None
 
@@ -395,19 +400,12 @@ def vip():
         thread.join()
         # The longest time without a successful connect that ends after the kill.
         gaps = [b - a for a, b in zip(oks, oks[1:]) if b >= killed_at]
-        new_holder = vip_holder_alive(target, holder)
+        new_holder = vip_holder(target, dead=holder)
         runs.append({'killed': holder, 'vip_moved_to': new_holder, 'connects_after_kill': len(gaps),
                      'gap_seconds': round(max(gaps), 2) if gaps else None})
         sh(str(REPO / 'scripts' / 'lab'), 'up')
         time.sleep(5)
     save('vip', {'vip': f'{target}:{port}', 'probe': 'TCP connect every 50 ms, 0.3 s timeout', 'runs': runs})
-
-
-def vip_holder_alive(target, dead):
-    for host in lab_hosts()['lb']:
-        if host != dead and f' {target}/' in ssh(host, 'ip -o -4 addr show').stdout:
-            return host
-    return None
 
 
 COMMANDS = {'etcd-member-loss': etcd_member_loss, 'lab-back': lab_back, 'etcd-restore': etcd_restore,
