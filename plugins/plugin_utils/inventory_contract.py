@@ -24,6 +24,8 @@ SUPPORTED_KUBERNETES_MINORS = ('1.34', '1.35', '1.36')
 SUPPORTED_NODE_OS = ('debian12',)
 API_LB_MODES = ('haproxy_keepalived', 'kube_vip', 'external')
 ETCD_TOPOLOGIES = ('stacked', 'external')
+# bridge: the plain CNI bridge network (no policy) until the calico role lands.
+POD_NETWORKS = ('bridge', 'calico')
 FAILURE_DOMAIN_POLICIES = ('zone', 'rack', 'none')
 
 GROUPS = ('lb', 'control_plane', 'etcd', 'workers', 'artifacts')
@@ -35,7 +37,7 @@ CLUSTER_SETTINGS = (
     'caas_api_vip', 'caas_api_port', 'caas_api_vrrp_router_id', 'caas_etcd_topology',
     'caas_control_plane_ha', 'caas_failure_domain_policy', 'caas_files_repo_url',
     'caas_registry_mirror', 'caas_artifacts_ca_file', 'caas_artifacts_manifest', 'caas_http_proxy', 'caas_https_proxy',
-    'caas_no_proxy', 'caas_allow_cgroup_v1', 'caas_ntp_servers',
+    'caas_no_proxy', 'caas_allow_cgroup_v1', 'caas_ntp_servers', 'caas_pod_network',
 )
 # Settings of each host.
 HOST_SETTINGS = ('caas_zone', 'caas_rack', 'caas_node_ip', 'caas_node_name', 'caas_node_os', 'caas_shared_kernel')
@@ -59,6 +61,7 @@ DEFAULTS = {
     'caas_no_proxy': [],
     'caas_allow_cgroup_v1': False,
     'caas_ntp_servers': [],
+    'caas_pod_network': 'bridge',
     'caas_shared_kernel': False,
     'caas_node_os': 'debian12',
 }
@@ -174,7 +177,8 @@ class Checker:
                 self.refuse(name, self.settings.get(name), 'is required and not set',
                             'set it in group_vars/all (docs/inventory.md shows an example)')
         for name, choices in (('caas_api_lb_mode', API_LB_MODES), ('caas_etcd_topology', ETCD_TOPOLOGIES),
-                              ('caas_failure_domain_policy', FAILURE_DOMAIN_POLICIES)):
+                              ('caas_failure_domain_policy', FAILURE_DOMAIN_POLICIES),
+                              ('caas_pod_network', POD_NETWORKS)):
             if self.settings[name] not in choices:
                 self.refuse(name, self.settings[name], 'is not a supported choice', 'use one of ' + ', '.join(choices))
         for name in ('caas_control_plane_ha', 'caas_allow_cgroup_v1'):

@@ -1,0 +1,215 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: caas.platform contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: kubeadm_init
+short_description: Initialise the first control-plane node of a Kubernetes cluster with kubeadm
+version_added: 0.1.0
+description:
+  - Runs C(kubeadm init --config) on the host, with the configuration documents given as data (InitConfiguration,
+    ClusterConfiguration and, optionally, KubeletConfiguration and KubeProxyConfiguration).
+  - Idempotent by the node's own state. A node that already runs a control plane (its static pod manifests and
+    C(admin.conf) are there) is left alone. A node that is a worker of a cluster, or where an earlier
+    C(kubeadm init) stopped half-way, is refused with what is there and what to do, and nothing is changed.
+  - The configuration is written 0600 in a private temporary directory and removed afterwards (it may hold the
+    certificate key). Every kubeadm document must be at the API version the target Kubernetes version reads
+    (C(kubeadm.k8s.io/v1beta4) for 1.31 and newer).
+  - Errors carry kubeadm's own message.
+options:
+  config:
+    description:
+      - The kubeadm configuration documents, as data; one of them must be a C(ClusterConfiguration) and one an
+        C(InitConfiguration).
+    type: list
+    elements: dict
+    required: true
+  kubernetes_version:
+    description: The Kubernetes version being installed; the kubeadm documents must be at the API version it reads.
+    type: str
+    required: true
+  upload_certs:
+    description:
+      - Upload the control-plane certificates, encrypted with O(certificate_key), to the C(kubeadm-certs) Secret
+        so that other control-plane nodes can join with C(kubeadm join --control-plane). The Secret is deleted
+        by the cluster after two hours.
+    type: bool
+    default: false
+  certificate_key:
+    description:
+      - The key (64 hex digits, C(kubeadm certs certificate-key)) the uploaded certificates are encrypted with;
+        written into the InitConfiguration's C(certificateKey).
+      - Required with O(upload_certs=true).
+    type: str
+  skip_phases:
+    description: kubeadm init phases to skip (C(--skip-phases)), such as C(addon/kube-proxy).
+    type: list
+    elements: str
+    default: []
+  kubeadm_path:
+    description: The kubeadm binary.
+    type: path
+    default: /usr/local/bin/kubeadm
+  kubernetes_dir:
+    description: Where kubeadm keeps the node's kubeconfig files, manifests and PKI.
+    type: path
+    default: /etc/kubernetes
+author:
+  - caas.platform maintainers (@caas-platform)
+attributes:
+  check_mode:
+    support: full
+    description: Reads the node's state and validates the configuration with C(kubeadm config validate); reports
+      that it would initialise without doing it.
+  diff_mode:
+    support: none
+  platform:
+    support: full
+    platforms: posix
+    description: A Linux host with kubeadm, a container runtime and a kubelet installed.
+notes:
+  - C(kubeadm init) runs its preflight checks first; their errors come back as the module's message. Checks that
+    cannot pass on a given host (a lab in containers) are named in the InitConfiguration's
+    C(nodeRegistration.ignorePreflightErrors).
+  - Changing the configuration of an initialised cluster is not this module's job; C(kubeadm init) is never run
+    twice on a node.
+seealso:
+  - module: caas.platform.kubeadm_join
+  - module: caas.platform.kubeadm_token
+  - name: kubeadm configuration (v1beta4)
+    description: The fields of InitConfiguration and ClusterConfiguration.
+    link: https://kubernetes.io/docs/reference/config-api/kubeadm-config.v1beta4/
+"""
+
+EXAMPLES = r"""
+- name: Initialise the first control-plane node
+  caas.platform.kubeadm_init:
+    kubernetes_version: "1.36.3"
+    config:
+      - apiVersion: kubeadm.k8s.io/v1beta4
+        kind: InitConfiguration
+        localAPIEndpoint: {advertiseAddress: 10.0.1.21, bindPort: 6443}
+        nodeRegistration: {name: cp1, criSocket: unix:///run/containerd/containerd.sock}
+      - apiVersion: kubeadm.k8s.io/v1beta4
+        kind: ClusterConfiguration
+        kubernetesVersion: v1.36.3
+        controlPlaneEndpoint: 10.0.1.10:6443
+        networking: {podSubnet: 10.244.0.0/16, serviceSubnet: 10.96.0.0/12}
+    upload_certs: true
+    certificate_key: "{{ control_plane_certificate_key }}"
+  no_log: true
+"""
+
+RETURN = r"""
+initialized:
+  description: Whether the node was initialised by this task (in check mode, would be).
+  returned: always
+  type: bool
+  sample: true
+node:
+  description: What the node was before the task, from kubeadm's files.
+  returned: always
+  type: dict
+  contains:
+    joined:
+      description: C(kubelet.conf) exists.
+      type: bool
+    admin_kubeconfig:
+      description: C(admin.conf) exists.
+      type: bool
+    control_plane_manifests:
+      description: The control-plane static pod manifests present.
+      type: list
+      elements: str
+    stacked_etcd:
+      description: An etcd static pod manifest is present.
+      type: bool
+    control_plane:
+      description: All control-plane manifests and C(admin.conf) are present.
+      type: bool
+    ca_certificate:
+      description: The cluster CA certificate is present.
+      type: bool
+  sample: {joined: false, admin_kubeconfig: false, control_plane_manifests: [], stacked_etcd: false,
+           control_plane: false, ca_certificate: false}
+stdout_lines:
+  description: kubeadm's output, when it ran.
+  returned: when kubeadm init ran
+  type: list
+  elements: str
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.caas.platform.plugins.module_utils.kubeadm import (
+    ConfigFile, KubeadmError, check_documents, node_state, run)
+
+
+def refusal(state, kubernetes_dir):
+    """Why kubeadm init must not run on this node, or None."""
+    if state['joined'] and not state['control_plane_manifests']:
+        return ('this host is already a worker node of a cluster (%s/kubelet.conf exists, no control-plane '
+                'manifests): kubeadm init would make it a second cluster. Remove it from its cluster and reset it '
+                'first, or initialise another host' % kubernetes_dir)
+    partial = state['control_plane_manifests'] or state['admin_kubeconfig'] or state['stacked_etcd']
+    if partial and not (state['control_plane'] and state['joined']):
+        return ('an earlier kubeadm init or join stopped half-way on this host (found: %s under %s). Nothing was '
+                'changed; run `kubeadm reset` on it (playbooks/reset.yml) and try again'
+                % (', '.join(state['control_plane_manifests'] + ['admin.conf'] * state['admin_kubeconfig']
+                             + ['kubelet.conf'] * state['joined']) or 'etcd manifest', kubernetes_dir))
+    return None
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            config=dict(type='list', elements='dict', required=True),
+            kubernetes_version=dict(type='str', required=True),
+            upload_certs=dict(type='bool', default=False),
+            certificate_key=dict(type='str', no_log=True),
+            skip_phases=dict(type='list', elements='str', default=[]),
+            kubeadm_path=dict(type='path', default='/usr/local/bin/kubeadm'),
+            kubernetes_dir=dict(type='path', default='/etc/kubernetes'),
+        ),
+        required_if=[('upload_certs', True, ['certificate_key'])],
+        supports_check_mode=True,
+    )
+    params = module.params
+    documents = [dict(doc) for doc in params['config']]
+    try:
+        check_documents(documents, params['kubernetes_version'], ('InitConfiguration', 'ClusterConfiguration'))
+    except ValueError as exc:
+        module.fail_json(msg='config: %s' % exc)
+    if params['certificate_key']:
+        for doc in documents:
+            if doc['kind'] == 'InitConfiguration':
+                doc['certificateKey'] = params['certificate_key']
+
+    state = node_state(params['kubernetes_dir'])
+    if state['control_plane'] and state['joined']:
+        module.exit_json(changed=False, initialized=False, node=state)
+    reason = refusal(state, params['kubernetes_dir'])
+    if reason:
+        module.fail_json(msg=reason, node=state)
+
+    try:
+        with ConfigFile(documents) as path:
+            if module.check_mode:
+                run(module, [params['kubeadm_path'], 'config', 'validate', '--config', path])
+                module.exit_json(changed=True, initialized=True, node=state)
+            argv = [params['kubeadm_path'], 'init', '--config', path]
+            if params['upload_certs']:
+                argv.append('--upload-certs')
+            if params['skip_phases']:
+                argv.append('--skip-phases=%s' % ','.join(params['skip_phases']))
+            _rc, stdout, _stderr = run(module, argv)
+    except KubeadmError as exc:
+        module.fail_json(msg=str(exc), node=state)
+    module.exit_json(changed=True, initialized=True, node=state, stdout_lines=stdout.splitlines())
+
+
+if __name__ == '__main__':
+    main()
