@@ -120,10 +120,18 @@ def debian_version(package):
 
 # Go settings that only say where modules come from, kept from the caller's environment.
 GO_FETCH_SETTINGS = ('GOPROXY', 'GONOPROXY', 'GONOSUMDB', 'GONOSUMCHECK', 'GOPRIVATE', 'GOSUMDB', 'GOINSECURE')
+# Modules the checksum database has no record of (its lookup answers 404), with the Sum and GoModSum that
+# `go mod download -json` reported the first time: trust on first use. Only these modules are fetched with
+# GONOSUMDB, their dependencies are still checked, and a download with other sums is refused.
+UNLISTED_MODULES = {
+    ('github.com/aquasecurity/kube-bench', 'v0.16.0'): ('h1:HSKZktp3K+KNQj+PMvnCQM8iiMnufsTRY0L+DDl5Z1c=',
+                                                        'h1:INzlKU+CbU6nq9qwomz906z0axY42wy1RZKW2PI50Rc='),
+}
 
 
-def go_env(cgo=False):
-    """The caller's environment without the settings that would change what is built, plus ours."""
+def go_env(cgo=False, nosumdb=()):
+    """The caller's environment without the settings that would change what is built, plus ours;
+    nosumdb: modules to fetch without the checksum database (UNLISTED_MODULES)."""
     env = {k: v for k, v in os.environ.items()
            if k in GO_FETCH_SETTINGS or not (k.startswith(('GO', 'CGO_')) or k in ('CC', 'CXX'))}
     env.update(PATH=f'{Path(GO).parent}:{env.get("PATH", "/usr/bin:/bin")}', GOENV='off', GOTOOLCHAIN=GO_TOOLCHAIN,
@@ -131,11 +139,13 @@ def go_env(cgo=False):
                GOOS='linux', GOARCH=ARCH, CGO_ENABLED='1' if cgo else '0')
     if cgo:
         env['CC'] = 'gcc'
+    if nosumdb:
+        env['GONOSUMDB'] = ','.join(filter(None, (env.get('GONOSUMDB'), *nosumdb)))
     return env
 
 
-def go(*args, cwd=None, cgo=False, capture=False):
-    return run(GO, *args, env=go_env(cgo), cwd=cwd or BUILD_DIR, capture=capture)
+def go(*args, cwd=None, cgo=False, capture=False, nosumdb=()):
+    return run(GO, *args, env=go_env(cgo, nosumdb), cwd=cwd or BUILD_DIR, capture=capture)
 
 
 @functools.cache
@@ -145,8 +155,24 @@ def go_version():
 
 @functools.cache
 def go_module(module, version):
-    """The module's sources in GOMODCACHE (fetched through the module proxy once): Dir, GoMod and Info paths."""
-    return json.loads(go('mod', 'download', '-json', f'{module}@{version}', capture=True))
+    """The module's sources in GOMODCACHE (fetched through the module proxy once): Dir, GoMod and Info paths.
+    An unlisted module must have its pinned sums."""
+    pinned = UNLISTED_MODULES.get((module, version))
+    info = json.loads(go('mod', 'download', '-json', f'{module}@{version}', capture=True,
+                         nosumdb=(module,) if pinned else ()))
+    if pinned and (info.get('Sum'), info.get('GoModSum')) != pinned:
+        raise BuildError(f'{module} {version} has the sums {info.get("Sum")} and {info.get("GoModSum")} (go.mod), '
+                         f'not the pinned {pinned[0]} and {pinned[1]}: the module proxy or the module cache '
+                         f'{info.get("Dir")} serves a different module than the first time. Refusing to build it')
+    return info
+
+
+def unlisted_modules(spec):
+    """The spec's modules that the checksum database does not know, checked against their pinned sums."""
+    modules = tuple(m for m, v in spec.requires.items() if (m, v) in UNLISTED_MODULES)
+    for module in modules:
+        go_module(module, spec.requires[module])
+    return modules
 
 
 def module_time(module, version):
@@ -178,6 +204,7 @@ class GoBuild:
     requires: dict              # module -> version
     binaries: list
     replaces: dict = field(default_factory=dict)   # module -> "module version"
+    data_dirs: tuple = ()       # directories of the released module shipped beside the binaries
     cgo: bool = False
     c_packages: tuple = ()      # Debian packages a cgo build links from (their versions are inputs)
     revision: int = 1           # bump when the recipe changes what it builds
@@ -209,7 +236,7 @@ def prepare_go_source(spec):
     src.mkdir(parents=True, exist_ok=True)
     (src / 'go.mod').write_text(seed)
     (src / 'tools.go').write_text(tools_go(spec))
-    go('mod', 'tidy', cwd=src)
+    go('mod', 'tidy', cwd=src, nosumdb=unlisted_modules(spec))
     seed_file.write_text(seed)
     return src
 
@@ -241,6 +268,7 @@ class Built:
     out_dir: Path
     outputs: dict               # file name -> sha256
     source_date: str            # the sources' commit time, as the module proxy records it
+    data: dict = field(default_factory=dict)   # archive name -> a file of the released module's data_dirs
 
 
 def stamped(out_dir, inputs, produce):
@@ -273,10 +301,14 @@ def go_build(spec):
     def produce(tmp):
         src = prepare_go_source(spec)
         for command in go_build_commands(spec, tmp):
-            go(*command, cwd=src, cgo=spec.cgo)
+            go(*command, cwd=src, cgo=spec.cgo, nosumdb=unlisted_modules(spec))
 
     outputs, cached = stamped(out_dir, inputs, produce)
-    return Built(out_dir, outputs, module_time(*next(iter(spec.requires.items())))), cached
+    released = next(iter(spec.requires.items()))
+    source = Path(go_module(*released)['Dir'])
+    data = {p.relative_to(source).as_posix(): p for d in spec.data_dirs
+            for p in sorted((source / d).rglob('*')) if p.is_file()}
+    return Built(out_dir, outputs, module_time(*released), data), cached
 
 
 # -- the build recipes -----------------------------------------------------------------------------
@@ -370,6 +402,14 @@ def helm(version):
     return GoBuild('helm', tag, {module: tag}, binaries=[GoBinary('helm', f'{module}/cmd/helm', ldflags=ldflags)])
 
 
+def kube_bench(version):
+    """kube-bench with the version stamp of upstream's makefile, and its benchmark definitions (cfg/) for the
+    archive. cfgDir keeps its default, ./cfg/: run from the unpacked archive, or give --config-dir."""
+    tag, module = f'v{version}', 'github.com/aquasecurity/kube-bench'
+    return GoBuild('kube-bench', tag, {module: tag}, data_dirs=('cfg',), binaries=[
+        GoBinary('kube-bench', module, ldflags=f'-X {module}/cmd.KubeBenchVersion={tag}')])
+
+
 def coredns(version):
     tag, module = f'v{version}', 'github.com/coredns/coredns'
     return GoBuild('coredns', tag, {module: tag}, binaries=[GoBinary('coredns', module)])
@@ -448,11 +488,12 @@ def extract_debs(debs, root):
 
 # -- bundle files ----------------------------------------------------------------------------------
 
-def write_tar_gz(dest, members, mtime):
-    """A reproducible tar.gz: members {archive name: file}, their directories, sorted, owned by 0:0,
-    all dated mtime, and a gzip header without name or date."""
+def write_tar_gz(dest, members, mtime, data=None):
+    """A reproducible tar.gz: members {archive name: file} (mode 0755), data {archive name: file} (0644),
+    their directories, sorted, owned by 0:0, all dated mtime, and a gzip header without name or date."""
     names = {}
-    for name, source in members.items():
+    for name, source in [*((n, (s, 0o755)) for n, s in members.items()),
+                         *((n, (s, 0o644)) for n, s in (data or {}).items())]:
         names[name] = source
         parent = os.path.dirname(name)
         while parent:
@@ -469,8 +510,9 @@ def write_tar_gz(dest, members, mtime):
                 info.type, info.mode = tarfile.DIRTYPE, 0o755
                 tar.addfile(info)
             else:
-                info.size, info.mode = os.path.getsize(names[name]), 0o755
-                with open(names[name], 'rb') as handle:
+                source, info.mode = names[name]
+                info.size = os.path.getsize(source)
+                with open(source, 'rb') as handle:
                     tar.addfile(info, handle)
     tmp.replace(dest)
 
@@ -503,20 +545,24 @@ def copy_file(source, dest):
 
 
 def bundle_file(name, entry, built, bundle):
-    """A manifest file: the binary itself, or a tar.gz of its members (built binaries of the same base name)."""
+    """A manifest file: the binary itself, or a tar.gz of its members (built binaries of the same base name)
+    and all of the build's data files (members may name some of them, as files to install)."""
     dest = bundle / 'files' / entry['path'].format(arch=ARCH)
-    members = {m.format(arch=ARCH): os.path.basename(m) for m in entry.get('members', [])}
-    if not members:
+    if not entry.get('members'):
         return bundle_step(dest, {'revision': 1, 'source': built.outputs[name]},
                            lambda: copy_file(built.out_dir / name, dest))
+    members = {m.format(arch=ARCH): os.path.basename(m) for m in entry['members']
+               if m.format(arch=ARCH) not in built.data}
     missing = [member for member, binary in members.items() if binary not in built.outputs]
     if missing:
         raise BuildError(f'{name}: nothing was built for the members {", ".join(missing)}')
     # Dated when the source was released: fixed for a version, and a true date once unpacked.
     mtime = calendar.timegm(time.strptime(built.source_date, '%Y-%m-%dT%H:%M:%SZ'))
     inputs = {'revision': 1, 'members': {m: built.outputs[b] for m, b in members.items()}, 'mtime': mtime}
-    return bundle_step(dest, inputs,
-                       lambda: write_tar_gz(dest, {m: built.out_dir / b for m, b in members.items()}, mtime))
+    if built.data:
+        inputs['data'] = {m: sha256_file(source) for m, source in built.data.items()}
+    return bundle_step(dest, inputs, lambda: write_tar_gz(dest, {m: built.out_dir / b for m, b in members.items()},
+                                                          mtime, built.data))
 
 
 # -- images ----------------------------------------------------------------------------------------
@@ -727,7 +773,8 @@ def build_image(spec, bundle):
 
 # The build each manifest file comes from, and the build and recipe of each image.
 FILE_BUILDS = {**{name: 'kubernetes' for name in KUBERNETES_COMMANDS},
-               **{name: name for name in ('containerd', 'runc', 'cni-plugins', 'crictl', 'etcd', 'helm')}}
+               **{name: name for name in ('containerd', 'runc', 'cni-plugins', 'crictl', 'etcd', 'helm',
+                                          'kube-bench')}}
 IMAGE_RECIPES = {**{name: ('kubernetes', functools.partial(kubernetes_image, name))
                     for name in ('kube-apiserver', 'kube-controller-manager', 'kube-scheduler')},
                  'kube-proxy': ('kubernetes', kube_proxy_image), 'etcd': ('etcd', etcd_image),
@@ -767,7 +814,8 @@ class Release:
         if component == 'cni-plugins':
             plugins = [m.format(arch=ARCH).removeprefix('./') for m in files[component]['members']]
             return go_build(cni_plugins(files[component]['version'], plugins))
-        recipes = {'containerd': containerd, 'runc': runc, 'crictl': crictl, 'etcd': etcd, 'helm': helm}
+        recipes = {'containerd': containerd, 'runc': runc, 'crictl': crictl, 'etcd': etcd, 'helm': helm,
+                   'kube-bench': kube_bench}
         return go_build(recipes[component](files[component]['version']))
 
     def build(self, component):

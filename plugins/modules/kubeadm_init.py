@@ -150,12 +150,11 @@ from ansible_collections.caas.platform.plugins.module_utils.kubeadm import (
 
 def refusal(state, kubernetes_dir):
     """Why kubeadm init must not run on this node, or None."""
-    if state['joined'] and not state['control_plane_manifests']:
+    if state['joined'] and not state['control_plane_manifests'] and not state['admin_kubeconfig']:
         return ('this host is already a worker node of a cluster (%s/kubelet.conf exists, no control-plane '
                 'manifests): kubeadm init would make it a second cluster. Remove it from its cluster and reset it '
                 'first, or initialise another host' % kubernetes_dir)
-    partial = state['control_plane_manifests'] or state['admin_kubeconfig'] or state['stacked_etcd']
-    if partial and not (state['control_plane'] and state['joined']):
+    if state['control_plane_manifests'] or state['admin_kubeconfig'] or state['stacked_etcd'] or state['joined']:
         return ('an earlier kubeadm init or join stopped half-way on this host (found: %s under %s). Nothing was '
                 'changed; run `kubeadm reset` on it (playbooks/reset.yml) and try again'
                 % (', '.join(state['control_plane_manifests'] + ['admin.conf'] * state['admin_kubeconfig']
