@@ -27,7 +27,10 @@ options:
     choices: [plan, apply, node]
     required: true
   version:
-    description: The Kubernetes version to upgrade to (C(1.36.3)). Required with O(action=apply).
+    description:
+      - The Kubernetes version to upgrade to (C(1.36.3)). Required with O(action=apply).
+      - With O(action=plan), the version to plan for; without it kubeadm looks the latest release up on the internet,
+        which an air-gapped site cannot reach.
     type: str
   etcd_upgrade:
     description: Let kubeadm upgrade a stacked etcd (C(--etcd-upgrade)); set false with external etcd.
@@ -106,7 +109,7 @@ node_version:
   type: str
   sample: v1.35.4
 plan:
-  description: C(kubeadm upgrade plan -o json)'s answer.
+  description: C(kubeadm upgrade plan -o json)'s answer; empty when there is nothing to upgrade.
   returned: when O(action=plan)
   type: dict
 stdout_lines:
@@ -183,8 +186,9 @@ def main():
         flags = ['--etcd-upgrade=%s' % str(params['etcd_upgrade']).lower(),
                  '--certificate-renewal=%s' % str(params['certificate_renewal']).lower()]
         if params['action'] == 'plan':
-            _rc, stdout, _stderr = run(module, [params['kubeadm_path'], 'upgrade', 'plan', '-o', 'json',
-                                                '--kubeconfig', admin])
+            # Without a version kubeadm asks the internet for the latest release (dl.k8s.io): give one.
+            _rc, stdout, _stderr = run(module, [params['kubeadm_path'], 'upgrade', 'plan'] + ([target] if target else [])
+                                       + ['-o', 'json', '--kubeconfig', admin])
             answer = json_stream(stdout)
             module.exit_json(changed=False, cluster_version=current, node_version=apiserver_tag or '',
                              plan=answer[0] if answer else {})
