@@ -67,7 +67,7 @@ def apiserver_ready(host, ca_file):
 
 
 def wait(what, check, timeout=300, every=2):
-    deadline = time.monotonic() + timeout
+    deadline, last = time.monotonic() + timeout, None
     while time.monotonic() < deadline:
         try:
             value = check()
@@ -76,7 +76,7 @@ def wait(what, check, timeout=300, every=2):
         except (ApiException, OSError, ValueError, ssl.SSLError) as exc:  # the cluster may be between states
             last = exc
         time.sleep(every)
-    raise SystemExit(f'timed out waiting for {what}' + (f': {last}' if 'last' in locals() else ''))
+    raise SystemExit(f'timed out waiting for {what}' + (f': {last}' if last else ''))
 
 
 def nodes_ready(core):

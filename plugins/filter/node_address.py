@@ -10,7 +10,7 @@ short_description: The address other hosts reach a host at
 version_added: 0.3.0
 description:
   - Takes a host's variables (C(hostvars[name])) and returns its C(caas_node_ip), else its C(ansible_host), else
-    its inventory name: the one rule every role uses for node addresses (docs/inventory.md).
+    its inventory name; the one rule every role uses for node addresses (docs/inventory.md).
 options:
   _input:
     description: The host's variables.

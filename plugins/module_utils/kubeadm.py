@@ -24,6 +24,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import tempfile
 
 KUBERNETES_DIR = '/etc/kubernetes'
@@ -158,9 +159,7 @@ class ConfigFile(object):
         return self.path
 
     def __exit__(self, *exc):
-        if os.path.exists(self.path):
-            os.unlink(self.path)
-        os.rmdir(self.directory)
+        shutil.rmtree(self.directory, ignore_errors=True)
         return False
 
 

@@ -10,11 +10,11 @@ module: kubeadm_certs
 short_description: Check the expiry of a control-plane node's kubeadm certificates, renew them, upload them
 version_added: 0.1.0
 description:
-  - C(checked) reports every certificate kubeadm manages on the node (C(kubeadm certs check-expiration -o json)):
-    its expiry, the seconds left, its CA, and whether it is missing or externally managed.
+  - C(checked) reports every certificate kubeadm manages on the node (C(kubeadm certs check-expiration -o json)),
+    with its expiry, the seconds left, its CA, and whether it is missing or externally managed.
   - C(renewed) renews (C(kubeadm certs renew <name>)) the certificates in O(certificates) that expire within
     O(renew_before_days), or all of them with O(force=true). Missing and externally managed certificates are never
-    renewed. The control-plane components read their certificates at start only: RV(restart_required) names
+    renewed. The control-plane components read their certificates at start only; RV(restart_required) names
     those that must be restarted.
   - C(uploaded) uploads the control-plane certificates to the C(kubeadm-certs) Secret, encrypted with
     O(certificate_key) (C(kubeadm init phase upload-certs)), so that control-plane nodes can join for the next

@@ -49,6 +49,17 @@ options:
     type: list
     elements: str
     default: []
+  update_manifests:
+    description:
+      - On a node that already runs a control plane (initialised or joined), make its static pod manifests those of
+        O(config). kubeadm renders the manifests the configuration asks for (C(kubeadm init phase control-plane all
+        --dry-run)); a component whose manifest differs is written again (C(kubeadm init phase control-plane
+        <component>)), so the kubelet restarts it, and the ClusterConfiguration is uploaded to the cluster's
+        C(kubeadm-config) ConfigMap (C(kubeadm init phase upload-config kubeadm)), where joins and upgrades read it.
+      - Run it on one node at a time and wait for its API server before the next.
+      - Without it, a running control plane is left as it is whatever O(config) says.
+    type: bool
+    default: false
   kubeadm_path:
     description: The kubeadm binary.
     type: path
@@ -65,7 +76,8 @@ attributes:
     description: Reads the node's state and validates the configuration with C(kubeadm config validate); reports
       that it would initialise without doing it.
   diff_mode:
-    support: none
+    support: full
+    description: With O(update_manifests=true), the manifests that change, before and after.
   platform:
     support: full
     platforms: posix
@@ -135,6 +147,13 @@ node:
       type: bool
   sample: {joined: false, admin_kubeconfig: false, control_plane_manifests: [], stacked_etcd: false,
            control_plane: false, ca_certificate: false}
+updated:
+  description: With O(update_manifests=true), the components whose manifests were written again (in check mode,
+    would be).
+  returned: when the node already ran a control plane and O(update_manifests=true)
+  type: list
+  elements: str
+  sample: [kube-apiserver]
 stdout_lines:
   description: kubeadm's output, when it ran.
   returned: when kubeadm init ran
@@ -142,10 +161,55 @@ stdout_lines:
   elements: str
 """
 
+import os
+
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.caas.platform.plugins.module_utils.kubeadm import (
-    ConfigFile, KubeadmError, check_documents, node_state, run)
+    CONTROL_PLANE_COMPONENTS, ConfigFile, KubeadmError, check_documents, node_state, run)
+
+# kubeadm's phase name of each component.
+PHASES = {'kube-apiserver': 'apiserver', 'kube-controller-manager': 'controller-manager',
+          'kube-scheduler': 'scheduler'}
+
+
+def read(path):
+    if not os.path.exists(path):
+        return ''
+    with open(path) as handle:
+        return handle.read()
+
+
+def update_manifests(module, documents, state):
+    """Make the node's control-plane manifests those of the configuration; exits."""
+    params = module.params
+    manifests = os.path.join(params['kubernetes_dir'], 'manifests')
+    try:
+        with ConfigFile(documents) as path:
+            rendered = os.path.join(os.path.dirname(path), 'rendered')
+            run(module, [params['kubeadm_path'], 'init', 'phase', 'control-plane', 'all', '--config', path,
+                         '--dry-run'], environ={'KUBEADM_INIT_DRYRUN_DIR': rendered})
+            wanted = dict((c, read(os.path.join(rendered, c + '.yaml'))) for c in CONTROL_PLANE_COMPONENTS)
+            for name in os.listdir(rendered):
+                os.unlink(os.path.join(rendered, name))
+            os.rmdir(rendered)
+            current = dict((c, read(os.path.join(manifests, c + '.yaml'))) for c in CONTROL_PLANE_COMPONENTS)
+            changed = [c for c in CONTROL_PLANE_COMPONENTS if wanted[c] and wanted[c] != current[c]]
+            result = dict(changed=bool(changed), initialized=False, node=state, updated=changed)
+            if module._diff and changed:
+                result['diff'] = [dict(before_header=os.path.join(manifests, c + '.yaml'), before=current[c],
+                                       after_header=os.path.join(manifests, c + '.yaml'), after=wanted[c])
+                                  for c in changed]
+            if changed and not module.check_mode:
+                # Uploaded first, while this node's API server still runs: kubeadm checks the admin RBAC through
+                # the control-plane endpoint, which may pick an API server that is just starting.
+                run(module, [params['kubeadm_path'], 'init', 'phase', 'upload-config', 'kubeadm', '--config', path])
+                for component in changed:
+                    run(module, [params['kubeadm_path'], 'init', 'phase', 'control-plane', PHASES[component],
+                                 '--config', path])
+    except KubeadmError as exc:
+        module.fail_json(msg=str(exc), node=state)
+    module.exit_json(**result)
 
 
 def refusal(state, kubernetes_dir):
@@ -170,6 +234,7 @@ def main():
             upload_certs=dict(type='bool', default=False),
             certificate_key=dict(type='str', no_log=True),
             skip_phases=dict(type='list', elements='str', default=[]),
+            update_manifests=dict(type='bool', default=False),
             kubeadm_path=dict(type='path', default='/usr/local/bin/kubeadm'),
             kubernetes_dir=dict(type='path', default='/etc/kubernetes'),
         ),
@@ -189,6 +254,8 @@ def main():
 
     state = node_state(params['kubernetes_dir'])
     if state['control_plane'] and state['joined']:
+        if params['update_manifests']:
+            update_manifests(module, documents, state)
         module.exit_json(changed=False, initialized=False, node=state)
     reason = refusal(state, params['kubernetes_dir'])
     if reason:

@@ -72,6 +72,7 @@ attributes:
       C(kubeadm config validate); reports that it would join without doing it.
   diff_mode:
     support: none
+    description: Nothing to compare; the result says whether the node joined.
   platform:
     support: full
     platforms: posix

@@ -15,7 +15,7 @@ description:
     O(min_validity), or creates one (C(kubeadm token create)) that expires after O(ttl). With O(token), that token
     exists afterwards.
   - C(absent) deletes the token O(token), or every token with the O(description).
-  - Returns what a join needs besides the token: the discovery hash of the cluster CA's public key and the API
+  - Returns what a join needs besides the token, the discovery hash of the cluster CA's public key and the API
     endpoint of C(admin.conf).
   - Errors carry kubeadm's own message.
 options:
@@ -62,12 +62,13 @@ attributes:
       not returned.
   diff_mode:
     support: none
+    description: Tokens are secrets; no diff is shown.
   platform:
     support: full
     platforms: posix
     description: A control-plane node with kubeadm.
 notes:
-  - The returned RV(token) is a secret: give the task C(no_log) (the module cannot hide a value it returns for use).
+  - The returned RV(token) is a secret; give the task C(no_log) (the module cannot hide a value it returns for use).
 seealso:
   - module: caas.platform.kubeadm_join
 """

@@ -15,7 +15,7 @@ description:
     (C(kubeadm upgrade apply)). Nothing is done when the cluster's configuration (the C(kubeadm-config) ConfigMap)
     and this node's kube-apiserver already run O(version).
   - C(node) upgrades the node it runs on (C(kubeadm upgrade node)) after C(apply) ran on the first control-plane
-    node: a control-plane node's static pods, or a worker's kubelet configuration. Nothing is done on a
+    node, a control-plane node's static pods or a worker's kubelet configuration. Nothing is done on a
     control-plane node whose kube-apiserver manifest already runs the cluster's version, nor on a worker whose
     kubelet already reports it.
   - A downgrade and a skipped minor (1.34 to 1.36) are refused before anything changes. Errors carry kubeadm's

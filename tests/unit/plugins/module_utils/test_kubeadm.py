@@ -28,8 +28,8 @@ def test_the_discovery_hash_is_the_sha256_of_the_public_key_as_openssl_computes_
     openssl('req', '-x509', *key, '-nodes', '-subj', '/CN=kubernetes', '-days', '1',
             '-keyout', str(tmp_path / 'ca.key'), '-out', str(tmp_path / 'ca.crt'))
     pem = (tmp_path / 'ca.crt').read_text()
-    public_der = openssl('pkey', '-pubin', '-outform', 'der', data=openssl('x509', '-pubkey', '-noout',
-                                                                            data=pem.encode()))
+    public_der = openssl('pkey', '-pubin', '-outform', 'der',
+                         data=openssl('x509', '-pubkey', '-noout', data=pem.encode()))
     expected = 'sha256:' + __import__('hashlib').sha256(public_der).hexdigest()
     assert kubeadm.ca_cert_hash(pem) == expected
 
