@@ -35,6 +35,19 @@ STACK_TRACE_HINT = 'To see the stack trace of this error'
 CONFIG_API_VERSIONS = ((31, 'kubeadm.k8s.io/v1beta4'), (22, 'kubeadm.k8s.io/v1beta3'))
 
 
+def argument_spec(*parts):
+    """The options the kubeadm modules share, as the caas.platform.kubeadm doc fragment documents them: kubeadm_path,
+    and kubernetes_dir ('node'), kubectl_path ('kubectl'), kubeconfig ('cluster')."""
+    spec = dict(kubeadm_path=dict(type='path', default='/usr/local/bin/kubeadm'))
+    if 'node' in parts:
+        spec['kubernetes_dir'] = dict(type='path', default=KUBERNETES_DIR)
+    if 'kubectl' in parts:
+        spec['kubectl_path'] = dict(type='path', default='/usr/local/bin/kubectl')
+    if 'cluster' in parts:
+        spec['kubeconfig'] = dict(type='path', default='/etc/kubernetes/admin.conf')
+    return spec
+
+
 class KubeadmError(Exception):
     """kubeadm or kubectl failed; the message is theirs."""
 

@@ -50,14 +50,9 @@ options:
       - Without it kubeadm reads the cluster's C(kubeadm-config) ConfigMap.
     type: list
     elements: dict
-  kubeadm_path:
-    description: The kubeadm binary.
-    type: path
-    default: /usr/local/bin/kubeadm
-  kubeconfig:
-    description: The kubeconfig kubeadm talks to the cluster with.
-    type: path
-    default: /etc/kubernetes/admin.conf
+extends_documentation_fragment:
+  - caas.platform.kubeadm
+  - caas.platform.kubeadm.cluster
 author:
   - caas.platform maintainers (@caas-platform)
 attributes:
@@ -144,7 +139,7 @@ restart_required:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.caas.platform.plugins.module_utils.kubeadm import (
-    ConfigFile, KubeadmError, json_stream, run)
+    ConfigFile, KubeadmError, argument_spec, json_stream, run)
 
 # Which static pod reads which certificate; admin.conf and super-admin.conf are read by clients per call.
 READERS = {
@@ -179,14 +174,13 @@ def due(certificates, names, renew_before_days, force):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
+            **argument_spec('cluster'),
             state=dict(type='str', choices=['checked', 'renewed', 'uploaded'], default='checked'),
             certificates=dict(type='list', elements='str', default=['all']),
             renew_before_days=dict(type='int', default=30),
             force=dict(type='bool', default=False),
             certificate_key=dict(type='str', no_log=True),
             config=dict(type='list', elements='dict'),
-            kubeadm_path=dict(type='path', default='/usr/local/bin/kubeadm'),
-            kubeconfig=dict(type='path', default='/etc/kubernetes/admin.conf'),
         ),
         required_if=[('state', 'uploaded', ['certificate_key'])],
         supports_check_mode=True,

@@ -60,14 +60,9 @@ options:
       - Without it, a running control plane is left as it is whatever O(config) says.
     type: bool
     default: false
-  kubeadm_path:
-    description: The kubeadm binary.
-    type: path
-    default: /usr/local/bin/kubeadm
-  kubernetes_dir:
-    description: Where kubeadm keeps the node's kubeconfig files, manifests and PKI.
-    type: path
-    default: /etc/kubernetes
+extends_documentation_fragment:
+  - caas.platform.kubeadm
+  - caas.platform.kubeadm.node
 author:
   - caas.platform maintainers (@caas-platform)
 attributes:
@@ -166,7 +161,7 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.caas.platform.plugins.module_utils.kubeadm import (
-    CONTROL_PLANE_COMPONENTS, ConfigFile, KubeadmError, check_documents, node_state, run)
+    CONTROL_PLANE_COMPONENTS, ConfigFile, KubeadmError, argument_spec, check_documents, node_state, run)
 
 # kubeadm's phase name of each component.
 PHASES = {'kube-apiserver': 'apiserver', 'kube-controller-manager': 'controller-manager',
@@ -229,14 +224,13 @@ def refusal(state, kubernetes_dir):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
+            **argument_spec('node'),
             config=dict(type='list', elements='dict', required=True),
             kubernetes_version=dict(type='str', required=True),
             upload_certs=dict(type='bool', default=False),
             certificate_key=dict(type='str', no_log=True),
             skip_phases=dict(type='list', elements='str', default=[]),
             update_manifests=dict(type='bool', default=False),
-            kubeadm_path=dict(type='path', default='/usr/local/bin/kubeadm'),
-            kubernetes_dir=dict(type='path', default='/etc/kubernetes'),
         ),
         required_if=[('upload_certs', True, ['certificate_key'])],
         supports_check_mode=True,

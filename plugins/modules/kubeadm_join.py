@@ -50,19 +50,10 @@ options:
     type: list
     elements: str
     default: []
-  kubeadm_path:
-    description: The kubeadm binary.
-    type: path
-    default: /usr/local/bin/kubeadm
-  kubectl_path:
-    description: The kubectl binary, used with the node's own C(kubelet.conf) to check that the cluster still has
-      the node.
-    type: path
-    default: /usr/local/bin/kubectl
-  kubernetes_dir:
-    description: Where kubeadm keeps the node's kubeconfig files, manifests and PKI.
-    type: path
-    default: /etc/kubernetes
+extends_documentation_fragment:
+  - caas.platform.kubeadm
+  - caas.platform.kubeadm.node
+  - caas.platform.kubeadm.kubectl
 author:
   - caas.platform maintainers (@caas-platform)
 attributes:
@@ -131,7 +122,7 @@ import json
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.caas.platform.plugins.module_utils.kubeadm import (
-    ConfigFile, KubeadmError, check_documents, node_state, run)
+    ConfigFile, KubeadmError, argument_spec, check_documents, node_state, run)
 
 
 def role_mismatch(state, control_plane, kubernetes_dir):
@@ -168,6 +159,7 @@ def cluster_has_node(module, name):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
+            **argument_spec('node', 'kubectl'),
             config=dict(type='dict', required=True),
             kubernetes_version=dict(type='str', required=True),
             token=dict(type='str', no_log=True),
@@ -175,9 +167,6 @@ def main():
             control_plane=dict(type='bool', default=False),
             node_name=dict(type='str'),
             skip_phases=dict(type='list', elements='str', default=[]),
-            kubeadm_path=dict(type='path', default='/usr/local/bin/kubeadm'),
-            kubectl_path=dict(type='path', default='/usr/local/bin/kubectl'),
-            kubernetes_dir=dict(type='path', default='/etc/kubernetes'),
         ),
         required_if=[('control_plane', True, ['certificate_key'])],
         supports_check_mode=True,

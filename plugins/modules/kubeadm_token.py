@@ -41,18 +41,13 @@ options:
     description: A token with this description is reused only when it stays valid for at least this long.
     type: str
     default: 20m
-  kubeadm_path:
-    description: The kubeadm binary.
-    type: path
-    default: /usr/local/bin/kubeadm
-  kubeconfig:
-    description: The kubeconfig kubeadm talks to the cluster with.
-    type: path
-    default: /etc/kubernetes/admin.conf
   ca_cert:
     description: The cluster CA certificate, whose public key hash is returned.
     type: path
     default: /etc/kubernetes/pki/ca.crt
+extends_documentation_fragment:
+  - caas.platform.kubeadm
+  - caas.platform.kubeadm.cluster
 author:
   - caas.platform maintainers (@caas-platform)
 attributes:
@@ -127,7 +122,7 @@ import re
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.caas.platform.plugins.module_utils.kubeadm import (
-    KubeadmError, ca_cert_hash, json_stream, parse_duration, run)
+    KubeadmError, argument_spec, ca_cert_hash, json_stream, parse_duration, run)
 
 TOKEN_RE = re.compile(r'^[a-z0-9]{6}\.[a-z0-9]{16}$')
 
@@ -152,13 +147,12 @@ def api_endpoint(kubeconfig):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
+            **argument_spec('cluster'),
             state=dict(type='str', choices=['present', 'absent'], default='present'),
             token=dict(type='str', no_log=True),
             description=dict(type='str', default='caas.platform join'),
             ttl=dict(type='str', default='1h'),
             min_validity=dict(type='str', default='20m'),
-            kubeadm_path=dict(type='path', default='/usr/local/bin/kubeadm'),
-            kubeconfig=dict(type='path', default='/etc/kubernetes/admin.conf'),
             ca_cert=dict(type='path', default='/etc/kubernetes/pki/ca.crt'),
         ),
         supports_check_mode=True,

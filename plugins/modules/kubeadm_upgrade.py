@@ -43,18 +43,10 @@ options:
   node_name:
     description: With O(action=node) on a worker, the node's name in the cluster.
     type: str
-  kubeadm_path:
-    description: The kubeadm binary.
-    type: path
-    default: /usr/local/bin/kubeadm
-  kubectl_path:
-    description: The kubectl binary.
-    type: path
-    default: /usr/local/bin/kubectl
-  kubernetes_dir:
-    description: Where kubeadm keeps the node's kubeconfig files, manifests and PKI.
-    type: path
-    default: /etc/kubernetes
+extends_documentation_fragment:
+  - caas.platform.kubeadm
+  - caas.platform.kubeadm.node
+  - caas.platform.kubeadm.kubectl
 author:
   - caas.platform maintainers (@caas-platform)
 attributes:
@@ -125,7 +117,7 @@ import re
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.caas.platform.plugins.module_utils.kubeadm import (
-    KubeadmError, json_stream, kubectl_json, manifest_image_tag, minor_of, run)
+    KubeadmError, argument_spec, json_stream, kubectl_json, manifest_image_tag, minor_of, run)
 
 
 def version_tuple(version):
@@ -157,14 +149,12 @@ def cluster_version(module, kubeconfig):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
+            **argument_spec('node', 'kubectl'),
             action=dict(type='str', choices=['plan', 'apply', 'node'], required=True),
             version=dict(type='str'),
             etcd_upgrade=dict(type='bool', default=True),
             certificate_renewal=dict(type='bool', default=True),
             node_name=dict(type='str'),
-            kubeadm_path=dict(type='path', default='/usr/local/bin/kubeadm'),
-            kubectl_path=dict(type='path', default='/usr/local/bin/kubectl'),
-            kubernetes_dir=dict(type='path', default='/etc/kubernetes'),
         ),
         required_if=[('action', 'apply', ['version'])],
         supports_check_mode=True,
