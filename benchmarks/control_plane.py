@@ -87,8 +87,17 @@ def nodes_ready(core):
 
 
 def ensure_namespace(core):
+    """The benchmark's namespace, whose pods may talk to each other: with Calico's zero-trust baseline a tenant
+    namespace opens its own traffic with a NetworkPolicy (docs/network.md)."""
     try:
         core.create_namespace({'metadata': {'name': NAMESPACE}})
+    except ApiException as exc:
+        if exc.status != 409:
+            raise
+    try:
+        client.NetworkingV1Api(core.api_client).create_namespaced_network_policy(NAMESPACE, {
+            'metadata': {'name': 'allow-same-namespace'},
+            'spec': {'podSelector': {}, 'policyTypes': ['Ingress'], 'ingress': [{'from': [{'podSelector': {}}]}]}})
     except ApiException as exc:
         if exc.status != 409:
             raise

@@ -25,7 +25,7 @@ SUPPORTED_NODE_OS = ('debian12',)
 API_LB_MODES = ('haproxy_keepalived', 'kube_vip', 'external')
 ETCD_TOPOLOGIES = ('stacked', 'external')
 # bridge: the plain CNI bridge network (no policy) until the calico role lands.
-POD_NETWORKS = ('bridge', 'calico')
+POD_NETWORKS = ('calico', 'none')
 FAILURE_DOMAIN_POLICIES = ('zone', 'rack', 'none')
 
 GROUPS = ('lb', 'control_plane', 'etcd', 'workers', 'artifacts')
@@ -61,7 +61,7 @@ DEFAULTS = {
     'caas_no_proxy': [],
     'caas_allow_cgroup_v1': False,
     'caas_ntp_servers': [],
-    'caas_pod_network': 'bridge',
+    'caas_pod_network': 'calico',
     'caas_shared_kernel': False,
     'caas_node_os': 'debian12',
 }

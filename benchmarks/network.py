@@ -1,0 +1,172 @@
+# Copyright: caas.platform contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Checks and figures of the pod network (Calico) with real pods (docs/network.md reports the figures).
+
+  network.py check [--kubeconfig FILE]
+      calico-node Ready on every node; in a tenant namespace that allows its own traffic (the documented
+      NetworkPolicy), a client on each node reaches an echo pod on every node by pod IP (so across nodes) and
+      through the Service's DNS name; the pods' MTU; a client in a second namespace is refused by the zero-trust
+      baseline (by pod IP and through the Service), then a tenant NetworkPolicy allowing that namespace opens it:
+      how long the policy took to apply on the nodes; the namespaces are deleted at the end.
+
+Without --kubeconfig it runs against the lab (admin.conf of the first control-plane host through the VIP; needs
+scripts/lab main) and writes benchmarks/results/network_check.json; with it (the molecule scenario) it prints only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from kubernetes import client, config
+from kubernetes.client.rest import ApiException
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from control_plane import RESTRICTED, TEST_IMAGE, api, wait  # noqa: E402  (the lab helpers)
+from ha_base import RESULTS  # noqa: E402
+
+SERVER_NS, CLIENT_NS = 'caas-net-a', 'caas-net-b'
+PORT = 8080
+ECHO = ['sh', '-c', f'mkdir -p /tmp/www && hostname > /tmp/www/index.html && exec httpd -f -p {PORT} -h /tmp/www']
+
+
+def pod(name, command, node, labels=None, restart='Never'):
+    return {'metadata': {'name': name, 'labels': labels or {}},
+            'spec': {'securityContext': RESTRICTED['securityContext'], 'nodeName': node, 'restartPolicy': restart,
+                     'terminationGracePeriodSeconds': 0,
+                     'containers': [{'name': 'main', 'image': TEST_IMAGE, 'command': command,
+                                     'securityContext': RESTRICTED['container']}]}}
+
+
+def allow_policy(name, from_namespace):
+    """The tenant's way to open traffic: a Kubernetes NetworkPolicy in the namespace that receives it."""
+    peer = {'podSelector': {}} if from_namespace is None else {
+        'namespaceSelector': {'matchLabels': {'kubernetes.io/metadata.name': from_namespace}}}
+    return {'metadata': {'name': name},
+            'spec': {'podSelector': {}, 'policyTypes': ['Ingress'], 'ingress': [{'from': [peer]}]}}
+
+
+def fresh_namespace(core, name):
+    try:
+        core.delete_namespace(name)
+    except ApiException as exc:
+        if exc.status != 404:
+            raise
+    wait(f'namespace {name} gone', lambda: name not in {n.metadata.name for n in core.list_namespace().items},
+         timeout=180)
+    core.create_namespace({'metadata': {'name': name}})
+
+
+def run_client(core, namespace, name, node, script, timeout=120):
+    """A pod that runs script on node and ends; its phase and output."""
+    core.create_namespaced_pod(namespace, pod(name, ['sh', '-c', script], node))
+    wait(f'{name} to finish', lambda: core.read_namespaced_pod(name, namespace).status.phase
+         in ('Succeeded', 'Failed'), timeout=timeout)
+    phase = core.read_namespaced_pod(name, namespace).status.phase
+    return phase, core.read_namespaced_pod_log(name, namespace).strip()
+
+
+def fetch(targets, attempts=1, seconds=3):
+    """Shell: one HTTP GET per target through nc (Debian's static busybox wget crashes); prints the answer or FAIL."""
+    return '; '.join(f'for i in $(seq {attempts}); do printf "GET / HTTP/1.0\\r\\n\\r\\n" | nc -w {seconds} {t} {PORT} '
+                     f'| tail -1 | grep . && break || {{ [ $i = {attempts} ] && echo FAIL-{t}; sleep 1; }}; done'
+                     for t in targets)
+
+
+def check(api_client):
+    core, apps, net = client.CoreV1Api(api_client), client.AppsV1Api(api_client), client.NetworkingV1Api(api_client)
+    result = {}
+    nodes = sorted(n.metadata.name for n in core.list_node().items)
+    daemonset = apps.read_namespaced_daemon_set('calico-node', 'kube-system').status
+    calico_pods = core.list_namespaced_pod('kube-system', label_selector='k8s-app=calico-node').items
+    ready_on = sorted(p.spec.node_name for p in calico_pods
+                      if any(c.type == 'Ready' and c.status == 'True' for c in p.status.conditions or []))
+    result['calico_node'] = {'nodes': nodes, 'ready_on': ready_on, 'desired': daemonset.desired_number_scheduled,
+                             'ready': daemonset.number_ready}
+    if ready_on != nodes:
+        raise SystemExit(f'calico-node is not Ready on every node: {result["calico_node"]}')
+
+    # Echo pods on every schedulable node (control-plane nodes are tainted; tolerate it to cover them too).
+    fresh_namespace(core, SERVER_NS)
+    fresh_namespace(core, CLIENT_NS)
+    net.create_namespaced_network_policy(SERVER_NS, allow_policy('allow-same-namespace', None))
+    for node in nodes:
+        body = pod(f'echo-{node}', ECHO, node, labels={'app': 'echo'}, restart='Always')
+        body['spec']['tolerations'] = [{'operator': 'Exists', 'effect': 'NoSchedule'}]
+        core.create_namespaced_pod(SERVER_NS, body)
+    core.create_namespaced_service(SERVER_NS, {'metadata': {'name': 'echo'}, 'spec': {
+        'selector': {'app': 'echo'}, 'ports': [{'port': 80, 'targetPort': PORT}]}})
+    started = time.monotonic()
+    wait('the echo pods', lambda: all(p.status.phase == 'Running' and p.status.pod_ip for p in
+                                      core.list_namespaced_pod(SERVER_NS, label_selector='app=echo').items)
+         and len(core.list_namespaced_pod(SERVER_NS, label_selector='app=echo').items) == len(nodes), timeout=240)
+    result['echo_pods_running_seconds'] = round(time.monotonic() - started, 1)
+    echo = {p.spec.node_name: p.status.pod_ip for p in
+            core.list_namespaced_pod(SERVER_NS, label_selector='app=echo').items}
+    result['echo_pod_ips'] = echo
+    names = {f'echo-{node}' for node in nodes}  # what each echo pod answers (its hostname)
+    service = f'echo.{SERVER_NS}.svc.cluster.local'
+    resolve = (f'ip=$(nslookup {service} | awk \'/^Address/ {{a=$NF}} END {{print a}}\'); '
+               'echo SERVICE-IP=$ip; ')
+    # Within the namespace: every node to every node by pod IP, and the Service by name; the pod's MTU.
+    within = {}
+    for node in nodes:
+        script = ('echo MTU=$(cat /sys/class/net/eth0/mtu); ' + fetch(echo.values(), attempts=5) + '; '
+                  + resolve + 'for i in 1 2 3 4 5 6; do ' + fetch(['$ip']) + '; done')
+        phase, log = run_client(core, SERVER_NS, f'client-{node}', node, script)
+        lines = log.splitlines()
+        within[node] = {'phase': phase, 'mtu': next((line.split('=')[1] for line in lines
+                                                     if line.startswith('MTU=')), None),
+                        'answers': sorted({line for line in lines if line in names}),
+                        'failures': [line for line in lines if line.startswith('FAIL')]}
+    result['same_namespace'] = within
+    bad = {n: w for n, w in within.items() if w['phase'] != 'Succeeded' or w['failures']
+           or set(w['answers']) != names}
+    if bad:
+        raise SystemExit(f'pod-to-pod or pod-to-Service failed within {SERVER_NS}: {bad}')
+
+    # Across namespaces: the baseline refuses, by pod IP and through the Service.
+    target_ip = echo[nodes[-1]]
+    phase, log = run_client(core, CLIENT_NS, 'before-allow', nodes[0],
+                            fetch([target_ip], seconds=3) + '; ' + resolve + fetch(['$ip'], seconds=3))
+    result['cross_namespace_before_allow'] = log.splitlines()
+    if any(line in names for line in log.splitlines()):
+        raise SystemExit(f'the baseline let {CLIENT_NS} reach {SERVER_NS}: {log}')
+    # The tenant opens it; how long until the nodes apply the policy (one request a second).
+    net.create_namespaced_network_policy(SERVER_NS, allow_policy(f'allow-from-{CLIENT_NS}', CLIENT_NS))
+    opened = time.monotonic()
+    phase, log = run_client(core, CLIENT_NS, 'after-allow', nodes[0],
+                            'start=$(date +%s); ' + fetch([target_ip], attempts=60, seconds=1)
+                            + '; echo SECONDS=$(( $(date +%s) - start )); ' + resolve + fetch(['$ip'], attempts=5))
+    result['cross_namespace_after_allow'] = log.splitlines()
+    result['allow_policy_to_first_answer_seconds'] = round(time.monotonic() - opened, 1)
+    if phase != 'Succeeded' or any(line.startswith('FAIL') for line in log.splitlines()) \
+            or not any(line in names for line in log.splitlines()):
+        raise SystemExit(f'the tenant NetworkPolicy did not open {SERVER_NS} to {CLIENT_NS}: {log}')
+    for namespace in (SERVER_NS, CLIENT_NS):
+        core.delete_namespace(namespace)
+    return result
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('command', choices=['check'])
+    parser.add_argument('--kubeconfig', help='a kubeconfig instead of the lab\'s admin.conf')
+    args = parser.parse_args()
+    if args.kubeconfig:
+        print(json.dumps(check(config.new_client_from_config(args.kubeconfig)), indent=2, sort_keys=True))
+        return
+    with tempfile.TemporaryDirectory(prefix='caas-net-') as work:
+        api_client, server = api(work)
+        data = dict(check(api_client), api=server)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / 'network_check.json').write_text(json.dumps(data, indent=2, sort_keys=True) + '\n')
+    print(json.dumps(data, indent=2, sort_keys=True))
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,112 @@
+# -*- coding: utf-8 -*-
+# Copyright: caas.platform contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Server-side apply with kubectl, the way the layer roles put resources into a cluster from a control-plane node.
+
+What kubectl (1.31+) does, and this code relies on:
+  - ``kubectl diff`` exits 0 when the server-side dry run changes nothing, 1 when it would change something (the
+    unified diff is on stdout), and above 1 when it failed.
+  - A kind whose CustomResourceDefinition is not installed fails with ``no matches for kind`` (or ``ensure CRDs are
+    installed first``): in check mode on a cluster the same run would first give the CRDs, that is "would create".
+  - ``kubectl apply -o name`` prints one ``<resource>.<group>/<name>`` line per object.
+  - Secret values are masked in ``kubectl diff`` output (``***``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+
+from ansible_collections.caas.platform.plugins.module_utils.kubeadm import KubeadmError, kubeadm_message
+
+MISSING_KIND = re.compile(r'no matches for kind "([^"]+)"|ensure CRDs are installed first', re.I)
+
+
+class KubectlError(KubeadmError):
+    """kubectl failed; the message is its own."""
+
+
+def base_argv(kubectl, kubeconfig):
+    return [kubectl, '--kubeconfig', kubeconfig]
+
+
+def apply_flags(field_manager, force_conflicts):
+    flags = ['--server-side', '--field-manager=' + field_manager]
+    if force_conflicts:
+        flags.append('--force-conflicts')
+    return flags
+
+
+def missing_kinds(stderr):
+    """The kinds kubectl did not know (their CRDs are not installed yet); an empty list if that was not the error."""
+    if not MISSING_KIND.search(stderr or ''):
+        return []
+    return sorted(set(m.group(1) for m in MISSING_KIND.finditer(stderr) if m.group(1))) or ['(a custom resource)']
+
+
+def interpret_diff(rc, stdout, stderr):
+    """(changed, diff text) of a ``kubectl diff`` run; KubectlError when it failed for another reason than a
+    kind the cluster does not have yet (that is reported as changed, the diff saying which kinds)."""
+    if rc == 0:
+        return False, ''
+    kinds = missing_kinds(stderr)
+    if kinds:
+        return True, 'the cluster has no %s yet (its CustomResourceDefinition comes first): all would be created\n' \
+            % ', '.join(kinds)
+    # Differences found; stderr may still hold warnings (deprecations, Pod Security), but no error line.
+    if rc == 1 and not re.search(r'^\s*error', stderr or '', re.M | re.I):
+        return True, stdout
+    raise KubectlError('kubectl diff failed (rc=%d): %s' % (rc, kubeadm_message(stdout, stderr)))
+
+
+def resource_names(stdout):
+    """The ``kind.group/name`` lines of ``kubectl apply -o name``."""
+    return [line.strip() for line in (stdout or '').splitlines() if '/' in line]
+
+
+def list_document(definitions):
+    """One kubectl input for any number of objects: a v1 List, as JSON (JSON is YAML; the node needs no YAML)."""
+    items = []
+    for index, item in enumerate(definitions):
+        if not isinstance(item, dict) or not item.get('apiVersion') or not item.get('kind') \
+                or not (item.get('metadata') or {}).get('name'):
+            raise ValueError('definition %d has no apiVersion, kind or metadata.name' % index)
+        items.append(item)
+    return json.dumps({'apiVersion': 'v1', 'kind': 'List', 'items': items}, sort_keys=True)
+
+
+class ManifestFile(object):
+    """Objects written 0600 in a private temporary directory, removed on exit (they may hold Secrets)."""
+
+    def __init__(self, text):
+        self.text = text
+        self.directory = None
+
+    def __enter__(self):
+        self.directory = tempfile.mkdtemp(prefix='caas-kubectl-')
+        path = os.path.join(self.directory, 'objects.json')
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, 'w') as handle:
+            handle.write(self.text)
+        return path
+
+    def __exit__(self, *exc):
+        shutil.rmtree(self.directory, ignore_errors=True)
+        return False
+
+
+def server_side_apply(module, kubectl, kubeconfig, path, field_manager, force_conflicts, check_mode):
+    """Diff, then apply when something differs (not in check mode). Returns (changed, diff text, names applied)."""
+    flags = apply_flags(field_manager, force_conflicts)
+    rc, stdout, stderr = module.run_command(base_argv(kubectl, kubeconfig) + ['diff'] + flags + ['-f', path])
+    changed, diff = interpret_diff(rc, stdout, stderr)
+    if not changed or check_mode:
+        return changed, diff, []
+    rc, stdout, stderr = module.run_command(base_argv(kubectl, kubeconfig) + ['apply'] + flags
+                                            + ['-f', path, '-o', 'name'])
+    if rc != 0:
+        raise KubectlError('kubectl apply failed (rc=%d): %s' % (rc, kubeadm_message(stdout, stderr)))
+    return True, diff, resource_names(stdout)

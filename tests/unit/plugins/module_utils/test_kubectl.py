@@ -1,0 +1,67 @@
+# -*- coding: utf-8 -*-
+# Copyright: caas.platform contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The kubectl helpers on what kubectl 1.36 prints (diff exit codes, missing CRDs, apply -o name)."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+
+import pytest
+
+from ansible_collections.caas.platform.plugins.module_utils import kubectl
+
+MISSING_CRD = ('error: resource mapping not found for name: "default-ipv4" namespace: "" from "objects.json": '
+               'no matches for kind "IPPool" in version "crd.projectcalico.org/v1"\n'
+               'ensure CRDs are installed first\n')
+
+
+def test_diff_exit_codes():
+    assert kubectl.interpret_diff(0, '', '') == (False, '')
+    assert kubectl.interpret_diff(1, '--- a\n+++ b\n', '') == (True, '--- a\n+++ b\n')
+    with pytest.raises(kubectl.KubectlError, match=r'kubectl diff failed \(rc=2\): error: the server has asked'):
+        kubectl.interpret_diff(2, '', 'error: the server has asked for the client to provide credentials\n')
+
+
+def test_a_kind_without_its_crd_would_be_created():
+    changed, text = kubectl.interpret_diff(1, '', MISSING_CRD)
+    assert changed and text.startswith('the cluster has no IPPool yet')
+    assert kubectl.missing_kinds('Error from server (Forbidden): x') == []
+
+
+def test_apply_names():
+    out = 'ippool.crd.projectcalico.org/default-ipv4 serverside-applied\n'
+    assert kubectl.resource_names('ippool.crd.projectcalico.org/default-ipv4\nconfigmap/calico-config\n') == [
+        'ippool.crd.projectcalico.org/default-ipv4', 'configmap/calico-config']
+    assert kubectl.resource_names('') == []
+    assert kubectl.resource_names(out) == ['ippool.crd.projectcalico.org/default-ipv4 serverside-applied']
+
+
+def test_objects_go_into_one_list_and_each_needs_its_identity():
+    text = kubectl.list_document([{'apiVersion': 'v1', 'kind': 'ConfigMap', 'metadata': {'name': 'a'}}])
+    assert json.loads(text) == {'apiVersion': 'v1', 'kind': 'List', 'items': [
+        {'apiVersion': 'v1', 'kind': 'ConfigMap', 'metadata': {'name': 'a'}}]}
+    with pytest.raises(ValueError, match='definition 1 has no apiVersion, kind or metadata.name'):
+        kubectl.list_document([{'apiVersion': 'v1', 'kind': 'ConfigMap', 'metadata': {'name': 'a'}},
+                               {'apiVersion': 'v1', 'kind': 'ConfigMap', 'metadata': {}}])
+
+
+def test_the_manifest_file_is_private_and_removed():
+    with kubectl.ManifestFile('{"kind": "List"}') as path:
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+        assert stat.S_IMODE(os.stat(os.path.dirname(path)).st_mode) == 0o700
+        directory = os.path.dirname(path)
+    assert not os.path.exists(directory)
+
+
+def test_apply_flags():
+    assert kubectl.apply_flags('caas-platform', False) == ['--server-side', '--field-manager=caas-platform']
+    assert kubectl.apply_flags('x', True)[-1] == '--force-conflicts'
+
+
+def test_differences_with_warnings_are_differences_and_errors_are_errors():
+    assert kubectl.interpret_diff(1, 'diff', 'Warning: would violate PodSecurity "restricted"\n') == (True, 'diff')
+    with pytest.raises(kubectl.KubectlError, match='Error from server'):
+        kubectl.interpret_diff(1, '', 'Error from server (Forbidden): ippools is forbidden\n')

@@ -1,0 +1,69 @@
+# -*- coding: utf-8 -*-
+# Copyright: caas.platform contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""kubectl_apply runs the lab build's kubectl (scripts/test unit builds it). Without a cluster here, these tests
+cover what happens before and around the API server: bad input, kubectl's own errors, no file left behind. Applying
+to a real cluster runs in the control_plane molecule scenario (the calico role) and the lab."""
+
+from __future__ import annotations
+
+import glob
+import os
+import tempfile
+
+import pytest
+
+CONFIG_MAP = {'apiVersion': 'v1', 'kind': 'ConfigMap', 'metadata': {'name': 'a', 'namespace': 'default'},
+              'data': {'key': 'secret-value'}}
+
+
+@pytest.fixture(scope='session')
+def kubectl_path():
+    path = os.environ.get('CAAS_KUBECTL') or next(iter(sorted(glob.glob(
+        '/var/cache/caas-lab/build/out/kubernetes/v*/amd64/kubectl'), reverse=True)), None)
+    if not path or not os.access(path, os.X_OK):
+        pytest.fail('kubectl not found: run "scripts/test unit" (it builds kubectl with lab/artifacts/build.py) or set '
+                    'CAAS_KUBECTL to a kubectl binary')
+    return path
+
+
+@pytest.fixture
+def unreachable_cluster(tmp_path):
+    """A kubeconfig of an API server nobody listens for (a closed port on loopback)."""
+    path = tmp_path / 'admin.conf'
+    path.write_text('apiVersion: v1\nkind: Config\ncurrent-context: c\n'
+                    'clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]\n'
+                    'users: [{name: u, user: {token: not-a-secret}}]\n'
+                    'contexts: [{name: c, context: {cluster: c, user: u}}]\n')
+    return str(path)
+
+
+def private_files():
+    return set(glob.glob(os.path.join(tempfile.gettempdir(), 'caas-kubectl-*')))
+
+
+@pytest.mark.parametrize('check_mode', [False, True])
+def test_kubectls_own_error_and_no_manifest_left(run_module, kubectl_path, unreachable_cluster, check_mode):
+    before = private_files()
+    result = run_module('kubectl_apply', expect_failure=True, definition=[CONFIG_MAP], kubectl_path=kubectl_path,
+                        kubeconfig=unreachable_cluster, _ansible_check_mode=check_mode)
+    assert result['msg'].startswith('kubectl diff failed (rc=2): error: ')
+    assert 'connection refused' in result['msg']
+    assert 'secret-value' not in result['msg']
+    assert private_files() == before
+
+
+def test_objects_without_identity_are_refused_before_kubectl_runs(run_module, unreachable_cluster):
+    result = run_module('kubectl_apply', expect_failure=True, definition=[{'kind': 'ConfigMap'}],
+                        kubectl_path='/nonexistent/kubectl', kubeconfig=unreachable_cluster)
+    assert result['msg'] == 'definition 0 has no apiVersion, kind or metadata.name'
+
+
+def test_src_must_be_a_file_and_one_of_src_or_definition(run_module, kubectl_path, unreachable_cluster, tmp_path):
+    result = run_module('kubectl_apply', expect_failure=True, src=str(tmp_path / 'missing.yaml'),
+                        kubectl_path=kubectl_path, kubeconfig=unreachable_cluster)
+    assert result['msg'] == 'src %s is not a file on this node' % (tmp_path / 'missing.yaml')
+    result = run_module('kubectl_apply', expect_failure=True, kubectl_path=kubectl_path)
+    assert 'one of the following is required: definition, src' in result['msg']
+    result = run_module('kubectl_apply', expect_failure=True, src='/etc/hostname', definition=[CONFIG_MAP])
+    assert 'mutually exclusive: definition|src' in result['msg']
