@@ -204,10 +204,11 @@ class GoBuild:
     requires: dict              # module -> version
     binaries: list
     replaces: dict = field(default_factory=dict)   # module -> "module version"
-    data_dirs: tuple = ()       # directories of the released module shipped beside the binaries
+    data_paths: tuple = ()      # directories and files of the released module shipped beside the binaries
     cgo: bool = False
     c_packages: tuple = ()      # Debian packages a cgo build links from (their versions are inputs)
     revision: int = 1           # bump when the recipe changes what it builds
+    tidy_flags: tuple = ()      # for `go mod tidy`, which resolves the imports of every platform
 
 
 def go_mod_seed(spec):
@@ -236,7 +237,7 @@ def prepare_go_source(spec):
     src.mkdir(parents=True, exist_ok=True)
     (src / 'go.mod').write_text(seed)
     (src / 'tools.go').write_text(tools_go(spec))
-    go('mod', 'tidy', cwd=src, nosumdb=unlisted_modules(spec))
+    go('mod', 'tidy', *spec.tidy_flags, cwd=src, nosumdb=unlisted_modules(spec))
     seed_file.write_text(seed)
     return src
 
@@ -268,7 +269,7 @@ class Built:
     out_dir: Path
     outputs: dict               # file name -> sha256
     source_date: str            # the sources' commit time, as the module proxy records it
-    data: dict = field(default_factory=dict)   # archive name -> a file of the released module's data_dirs
+    data: dict = field(default_factory=dict)   # path in the released module -> its file (data_paths)
 
 
 def stamped(out_dir, inputs, produce):
@@ -306,8 +307,8 @@ def go_build(spec):
     outputs, cached = stamped(out_dir, inputs, produce)
     released = next(iter(spec.requires.items()))
     source = Path(go_module(*released)['Dir'])
-    data = {p.relative_to(source).as_posix(): p for d in spec.data_dirs
-            for p in sorted((source / d).rglob('*')) if p.is_file()}
+    data = {p.relative_to(source).as_posix(): p for d in spec.data_paths
+            for p in ([source / d] if (source / d).is_file() else sorted((source / d).rglob('*'))) if p.is_file()}
     return Built(out_dir, outputs, module_time(*released), data), cached
 
 
@@ -406,7 +407,7 @@ def kube_bench(version):
     """kube-bench with the version stamp of upstream's makefile, and its benchmark definitions (cfg/) for the
     archive. cfgDir keeps its default, ./cfg/: run from the unpacked archive, or give --config-dir."""
     tag, module = f'v{version}', 'github.com/aquasecurity/kube-bench'
-    return GoBuild('kube-bench', tag, {module: tag}, data_dirs=('cfg',), binaries=[
+    return GoBuild('kube-bench', tag, {module: tag}, data_paths=('cfg',), binaries=[
         GoBinary('kube-bench', module, ldflags=f'-X {module}/cmd.KubeBenchVersion={tag}')])
 
 
@@ -433,6 +434,61 @@ def pause(version, kubernetes_tag):
     out_dir = BUILD_DIR / 'out' / 'pause' / version / ARCH
     outputs, cached = stamped(out_dir, inputs, produce)
     return Built(out_dir, outputs, module_time('k8s.io/kubernetes', kubernetes_tag)), cached
+
+
+# Calico's release tags (v3.x.y) are not versions of github.com/projectcalico/calico for Go (a v3 needs a /v3
+# module path), so the module proxy serves the release branch's commits as pseudo-versions only, per release:
+#   calico: the pseudo-version of the release (its charts/calico/values.yaml names the release; checked);
+#   api: the github.com/projectcalico/api version that stands for the module's `replace ... => ./api`. Go leaves
+#     the nested ./api module out of the module zip, and the proxy serves no projectcalico/api version of the
+#     release branch, so this is the one it serves that is closest to it (checked against the checksum database).
+CALICO_MODULES = {
+    '3.28.5': {'calico': 'v1.11.0-cni-plugin.0.20250813170300-a0db560f0520',
+               'api': 'v0.0.0-20240708202104-e3f70b269c2c'},
+}
+
+
+def calico_replaces(go_mod, api_version):
+    """The released go.mod's replaces that pin a module version (Go ignores them outside the main module),
+    and projectcalico/api at api_version for its directory replace."""
+    block = re.search(r'^replace \($(.*?)^\)', go_mod, re.M | re.S)
+    pinned = re.findall(r'^\s*(\S+) => (\S+ v\S+)\s*$', block.group(1) if block else '', re.M)
+    return {**dict(pinned), 'github.com/projectcalico/api': f'github.com/projectcalico/api {api_version}'}
+
+
+def calico(version):
+    """calico-node (felix, confd, the tunnel address allocator, the status reporter: all calico-node flags),
+    the CNI plugin (calico, which is calico-ipam too by argv[0]) and its installer, kube-controllers and
+    check-status, with the version stamps of upstream's Makefiles. Without cgo, unlike upstream's calico-node:
+    cgo only links libbpf for the eBPF dataplane (felix/bpf has !cgo stubs), and mountns (cgo only) mounts the
+    cgroup2 root for eBPF's connect-time load balancer; the lab runs the iptables dataplane. `go mod tidy -e`:
+    tidy also resolves the Windows imports, and the proxy does not serve their github.com/Microsoft/hcsshim."""
+    tag, module = f'v{version}', 'github.com/projectcalico/calico'
+    if version not in CALICO_MODULES:
+        raise BuildError(f'no module versions for Calico {version}: add them to CALICO_MODULES')
+    pins = CALICO_MODULES[version]
+    source = go_module(module, pins['calico'])
+    chart_version = re.search(r'^version: (\S+)$', (Path(source['Dir']) / 'charts' / 'calico' / 'values.yaml')
+                              .read_text(), re.M)
+    if not chart_version or chart_version.group(1) != tag:
+        raise BuildError(f'{module} {pins["calico"]} is Calico {chart_version and chart_version.group(1)}, not {tag}')
+    revision = pins['calico'].rsplit('-', 1)[1]
+    node_ldflags = ' '.join([f'-X {module}/node/pkg/lifecycle/startup.VERSION={tag}',
+                             f'-X {module}/node/buildinfo.GitVersion={tag}',
+                             f'-X {module}/node/buildinfo.BuildDate={module_time(module, pins["calico"])}',
+                             f'-X {module}/node/buildinfo.GitRevision={revision}'])
+    main_ldflags = f'-X main.VERSION={tag}'
+    return GoBuild('calico', tag, {module: pins['calico']},
+                   replaces=calico_replaces(Path(source['GoMod']).read_text(), pins['api']), tidy_flags=('-e',),
+                   data_paths=('manifests/crds.yaml', 'node/filesystem', 'node/LICENSE', 'cni-plugin/LICENSE',
+                               'kube-controllers/LICENSE'),
+                   binaries=[GoBinary('calico-node', f'{module}/node/cmd/calico-node', ldflags=node_ldflags),
+                             GoBinary('calico', f'{module}/cni-plugin/cmd/calico', ldflags=main_ldflags),
+                             GoBinary('install', f'{module}/cni-plugin/cmd/install', ldflags=main_ldflags),
+                             GoBinary('kube-controllers', f'{module}/kube-controllers/cmd/kube-controllers',
+                                      ldflags=main_ldflags),
+                             GoBinary('check-status', f'{module}/kube-controllers/cmd/check-status',
+                                      ldflags=main_ldflags)])
 
 
 # -- Debian packages for the images that need more than static binaries ----------------------------
@@ -544,10 +600,18 @@ def copy_file(source, dest):
     shutil.copyfile(source, dest)
 
 
+# Manifest files that are a file of the released module as it is, not something built from it.
+MODULE_FILES = {'calico-crds': 'manifests/crds.yaml'}
+
+
 def bundle_file(name, entry, built, bundle):
-    """A manifest file: the binary itself, or a tar.gz of its members (built binaries of the same base name)
-    and all of the build's data files (members may name some of them, as files to install)."""
+    """A manifest file: the binary itself, a file of the released module (MODULE_FILES), or a tar.gz of its
+    members (built binaries of the same base name) and all of the build's data files (members may name some
+    of them, as files to install)."""
     dest = bundle / 'files' / entry['path'].format(arch=ARCH)
+    if name in MODULE_FILES:
+        source = built.data[MODULE_FILES[name]]
+        return bundle_step(dest, {'revision': 1, 'source': sha256_file(source)}, lambda: copy_file(source, dest))
     if not entry.get('members'):
         return bundle_step(dest, {'revision': 1, 'source': built.outputs[name]},
                            lambda: copy_file(built.out_dir / name, dest))
@@ -575,6 +639,7 @@ class ImageSpec:
     populate: object            # populate(root): writes the root filesystem
     config: dict                # entrypoint, cmd, user, env, ports, workdir
     revision: int = 1
+    owners: dict = field(default_factory=dict)     # file in the image -> "uid:gid", for files not root's
 
 
 def base_files(root):
@@ -716,6 +781,9 @@ def commit_image(spec, root, layout):
     container = buildah('from', '--name', f'caas-build-{os.getpid()}-{spec.image.replace("/", "-")}', 'scratch')
     try:
         buildah('copy', container, root, '/')
+        # buildah copy makes everything root's; these files are copied again with their owner.
+        for path, owner in sorted(spec.owners.items()):
+            buildah('copy', '--chown', owner, container, root / path.lstrip('/'), path)
         buildah('config', *buildah_config_args(spec.config), container)
         buildah('commit', '--quiet', '--timestamp', '0', '--disable-compression=false', '--format', 'oci',
                 container, f'oci:{layout}:{spec.image}:{spec.tag}')
@@ -754,7 +822,7 @@ def build_image(spec, bundle):
     dest = bundle / 'images' / spec.image / f'{spec.tag}.oci.tar'
     stamp_path = bundle_stamp_path(dest)
     inputs = canonical({'revision': spec.revision, 'buildah': buildah_version(), 'config': spec.config, 'arch': ARCH,
-                        'contents': spec.inputs})
+                        'contents': spec.inputs, **({'owners': spec.owners} if spec.owners else {})})
     stamp = read_json(stamp_path)
     if stamp and stamp['inputs'] == inputs and dest.is_file() and sha256_file(dest) == stamp['archive_sha256']:
         return stamp['digest'], True
