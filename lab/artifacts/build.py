@@ -440,8 +440,8 @@ def pause(version, kubernetes_tag):
 # module path), so the module proxy serves the release branch's commits as pseudo-versions only, per release:
 #   calico: the pseudo-version of the release (its charts/calico/values.yaml names the release; checked);
 #   api: the github.com/projectcalico/api version that stands for the module's `replace ... => ./api`. Go leaves
-#     the nested ./api module out of the module zip, and the proxy serves no projectcalico/api version of the
-#     release branch, so this is the one it serves that is closest to it (checked against the checksum database).
+#     the nested ./api module out of the module zip, and no release-branch version of projectcalico/api could be
+#     found on the proxy (it answers no listing or query): this is the closest one it serves (docs/artifacts.md).
 CALICO_MODULES = {
     '3.28.5': {'calico': 'v1.11.0-cni-plugin.0.20250813170300-a0db560f0520',
                'api': 'v0.0.0-20240708202104-e3f70b269c2c'},
@@ -746,6 +746,124 @@ def busybox_image(entry):
                      {'cmd': ['sh'], 'env': [IMAGE_PATH_ENV]})
 
 
+def check_stamp(root, command, tag):
+    """The command, run in the root filesystem, prints the version stamp tag: the image runs what was built."""
+    printed = run('chroot', root, *command, env={'PATH': IMAGE_PATH}, capture=True).strip()
+    if printed != tag:
+        raise BuildError(f'{" ".join(command)} prints {printed!r} in the image, not the version stamp {tag}')
+
+
+def data_files(built, prefix):
+    """{path below prefix: file} of the build's data files below the released module's directory prefix."""
+    return {name.removeprefix(prefix): path for name, path in built.data.items() if name.startswith(prefix)}
+
+
+# What the service scripts of calico-node's image run (runit's runsvdir, sv and svlogd, sh, bash, which, cp...),
+# what felix runs (iptables and ip6tables of both backends, ipset, ip, conntrack, modprobe, arp), and the ps and
+# find that upstream's image has too.
+CALICO_NODE_TOOLS = ('runit', 'iptables', 'ipset', 'iproute2', 'conntrack', 'kmod', 'net-tools', 'procps', 'netbase',
+                     'dash', 'bash', 'coreutils', 'debianutils', 'sed', 'grep', 'findutils')
+CALICO_NODE_CHECKS = (('iptables', '--version'), ('iptables-legacy-save', '--version'),
+                      ('ip6tables-nft-restore', '--version'), ('ipset', '--version'), ('ip', '-V'),
+                      ('conntrack', '--version'), ('modprobe', '--version'), ('arp', '--version'),
+                      ('bash', '--version'), ('which', 'runsvdir', 'sv', 'svlogd', 'chpst'))
+
+
+def calico_node_image(entry, built):
+    """Upstream's calico/node without BIRD and eBPF: /bin/calico-node (setuid root, as upstream's), the module's
+    node/filesystem (runit services, rc.local, start_runit and the other scripts, copied as they are; sbin/ goes
+    to /usr/sbin as upstream's Dockerfile puts it) and Debian 12's packages for what they run, iptables with the
+    nft backend as the default (felix picks iptables-legacy-* or iptables-nft-* itself, like the host's rules).
+    BIRD is calico's fork in C, not a Go module: the image is for CALICO_NETWORKING_BACKEND vxlan (or none),
+    with which rc.local enables neither BIRD nor confd."""
+    packages = debian_closure(CALICO_NODE_TOOLS)
+    filesystem = data_files(built, 'node/filesystem/')
+
+    def populate(root):
+        extract_debs(debian_debs(packages), root)
+        # What update-alternatives does in the postinst of iptables and debianutils (start_runit runs which).
+        for table in ('iptables', 'ip6tables'):
+            for suffix in ('', '-restore', '-save'):
+                (root / 'usr' / 'sbin' / f'{table}{suffix}').symlink_to(f'{table}-nft{suffix}')
+        (root / 'usr' / 'bin' / 'which').symlink_to('which.debianutils')
+        # runit's /etc/service links to its runsvdir as init; upstream's image has a directory of its own there.
+        (root / 'etc' / 'service').unlink()
+        base_files(root)
+        for name, source in filesystem.items():
+            # The module cache keeps no modes: the scripts are those with a #! line, and rc.local, which
+            # start_runit runs as a program too (sh runs a file without #! itself).
+            script = name == 'etc/rc.local' or source.read_bytes().startswith(b'#!')
+            install(source, root / re.sub(r'^sbin/', 'usr/sbin/', name), 0o755 if script else 0o644)
+        install(built.data['node/LICENSE'], root / 'licenses' / 'LICENSE', 0o644)
+        install(built.out_dir / 'calico-node', root / 'usr' / 'bin' / 'calico-node', 0o4755)
+        for command in CALICO_NODE_CHECKS:
+            run('chroot', root, *command, env={'PATH': IMAGE_PATH}, capture=True)
+        check_stamp(root, ('calico-node', '-v'), entry['tag'])
+
+    inputs = {'calico-node': built.outputs['calico-node'], 'debian': packages,
+              'filesystem': {name: sha256_file(source) for name, source in filesystem.items()},
+              'license': sha256_file(built.data['node/LICENSE'])}
+    return ImageSpec(entry['image'], entry['tag'], inputs, populate,
+                     {'cmd': ['start_runit'], 'env': [IMAGE_PATH_ENV, 'SVDIR=/etc/service/enabled']})
+
+
+# The plugins upstream's calico/cni image ships beside Calico's (built from projectcalico's fork of the
+# containernetworking plugins; here the manifest's CNI plugins release). Not flannel: only Canal uses it.
+CALICO_CNI_PLUGINS = ('bandwidth', 'host-local', 'loopback', 'portmap', 'tuning')
+
+
+def calico_cni_image(entry, built, plugins):
+    """Upstream's calico/cni: /opt/cni/bin with calico, calico-ipam (the same program, chosen by its name), the
+    standard plugins, and install (the command), which copies all but itself to the host's /host/opt/cni/bin
+    and writes the CNI configuration and kubeconfig to /host/etc/cni/net.d."""
+    missing = [p for p in CALICO_CNI_PLUGINS if p not in plugins.outputs]
+    if missing:
+        raise BuildError(f'the calico/cni image needs the CNI plugins {", ".join(missing)}: add them to the '
+                         f'members of cni-plugins in {MANIFEST}')
+    bin_dir = Path('opt') / 'cni' / 'bin'
+
+    def populate(root):
+        base_files(root)
+        for name in ('calico', 'calico-ipam'):
+            install(built.out_dir / 'calico', root / bin_dir / name)
+        install(built.out_dir / 'install', root / bin_dir / 'install')
+        for plugin in CALICO_CNI_PLUGINS:
+            install(plugins.out_dir / plugin, root / bin_dir / plugin)
+        install(built.data['cni-plugin/LICENSE'], root / 'licenses' / 'LICENSE', 0o644)
+        for name in ('calico', 'calico-ipam'):
+            check_stamp(root, (f'/{bin_dir}/{name}', '-v'), entry['tag'])
+
+    inputs = {**{b: built.outputs[b] for b in ('calico', 'install')},
+              **{p: plugins.outputs[p] for p in CALICO_CNI_PLUGINS},
+              'license': sha256_file(built.data['cni-plugin/LICENSE'])}
+    return ImageSpec(entry['image'], entry['tag'], inputs, populate,
+                     {'cmd': [f'/{bin_dir}/install'], 'env': [f'PATH=/{bin_dir}:{IMAGE_PATH}'],
+                      'workdir': f'/{bin_dir}'})
+
+
+def calico_kube_controllers_image(entry, built):
+    """Upstream's calico/kube-controllers: /usr/bin/kube-controllers and check-status (its probes) run as 999,
+    who owns the status file kube-controllers writes and check-status reads, and the profile files."""
+    owned = ('status/status.json', 'profiles/mem.pprof', 'profiles/cpu.pprof')
+
+    def populate(root):
+        base_files(root)
+        for binary in ('kube-controllers', 'check-status'):
+            install(built.out_dir / binary, root / 'usr' / 'bin' / binary)
+        install(built.data['kube-controllers/LICENSE'], root / 'licenses' / 'LICENSE', 0o644)
+        for name in owned:
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / name).touch(0o644)
+        check_stamp(root, ('/usr/bin/kube-controllers', '--version'), entry['tag'])
+        check_stamp(root, ('/usr/bin/check-status', '-v'), entry['tag'])
+
+    inputs = {**{b: built.outputs[b] for b in ('kube-controllers', 'check-status')},
+              'license': sha256_file(built.data['kube-controllers/LICENSE'])}
+    return ImageSpec(entry['image'], entry['tag'], inputs, populate,
+                     {'entrypoint': ['/usr/bin/kube-controllers'], 'user': '999', 'env': [IMAGE_PATH_ENV]},
+                     owners={f'/{name}': '999:0' for name in owned})
+
+
 @functools.cache
 def buildah_version():
     return run('buildah', '--version', capture=True).strip()
@@ -839,14 +957,19 @@ def build_image(spec, bundle):
 
 # -- one release -----------------------------------------------------------------------------------
 
-# The build each manifest file comes from, and the build and recipe of each image.
+# The build each manifest file comes from, and the build (or builds: the recipe gets each one's Built) and
+# recipe of each image.
 FILE_BUILDS = {**{name: 'kubernetes' for name in KUBERNETES_COMMANDS},
                **{name: name for name in ('containerd', 'runc', 'cni-plugins', 'crictl', 'etcd', 'helm',
-                                          'kube-bench')}}
+                                          'kube-bench')},
+               'calico-crds': 'calico'}
 IMAGE_RECIPES = {**{name: ('kubernetes', functools.partial(kubernetes_image, name))
                     for name in ('kube-apiserver', 'kube-controller-manager', 'kube-scheduler')},
                  'kube-proxy': ('kubernetes', kube_proxy_image), 'etcd': ('etcd', etcd_image),
-                 'coredns': ('coredns', coredns_image), 'pause': ('pause', pause_image)}
+                 'coredns': ('coredns', coredns_image), 'pause': ('pause', pause_image),
+                 'calico-node': ('calico', calico_node_image),
+                 'calico-cni': (('calico', 'cni-plugins'), calico_cni_image),
+                 'calico-kube-controllers': ('calico', calico_kube_controllers_image)}
 TEST_IMAGE_RECIPES = {'busybox': busybox_image}
 
 
@@ -879,6 +1002,8 @@ class Release:
             return pause(images['pause']['tag'], f'v{self.entry["version"]}')
         if component == 'coredns':
             return go_build(coredns(images['coredns']['tag'].removeprefix('v')))
+        if component == 'calico':
+            return go_build(calico(files['calico-crds']['version']))
         if component == 'cni-plugins':
             plugins = [m.format(arch=ARCH).removeprefix('./') for m in files[component]['members']]
             return go_build(cni_plugins(files[component]['version'], plugins))
@@ -906,11 +1031,16 @@ class Release:
     def image(self, name):
         if name not in IMAGE_RECIPES:
             raise BuildError(f'no recipe for the image {name}')
-        entry, (component, recipe) = self.entry['images'][name], IMAGE_RECIPES[name]
+        entry, (components, recipe) = self.entry['images'][name], IMAGE_RECIPES[name]
+        components = (components,) if isinstance(components, str) else components
         if name == 'etcd' and entry['tag'].split('-')[0] != (etcd_version := self.entry['files']['etcd']['version']):
             raise BuildError(f'the etcd image tag {entry["tag"]} is not of etcd {etcd_version}')
-        built = self.build(component)
-        return self.timed(f'image {name}', lambda: build_image(recipe(entry, built), self.bundle))
+        # The calico-crds file's version is the Calico release that is built: the images must be of it.
+        calico_tag = f'v{self.entry["files"]["calico-crds"]["version"]}' if 'calico' in components else None
+        if calico_tag and entry['tag'] != calico_tag:
+            raise BuildError(f'the {name} image tag {entry["tag"]} is not the calico-crds file\'s Calico {calico_tag}')
+        built = [self.build(c) for c in components]
+        return self.timed(f'image {name}', lambda: build_image(recipe(entry, *built), self.bundle))
 
     def test_image(self, name, entry):
         if name not in TEST_IMAGE_RECIPES:
