@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import subprocess
@@ -30,3 +31,24 @@ def run_module(tmp_path_factory):
         assert bool(output.get('failed')) is expect_failure, result.stdout + result.stderr
         return output
     return run
+
+
+def lab_kubernetes_binary(name):
+    """A Kubernetes binary of the lab build (scripts/test unit builds them), or CAAS_<NAME> if set."""
+    variable = 'CAAS_' + name.upper()
+    path = os.environ.get(variable) or next(iter(sorted(glob.glob(
+        f'/var/cache/caas-lab/build/out/kubernetes/v*/amd64/{name}'), reverse=True)), None)
+    if not path or not os.access(path, os.X_OK):
+        pytest.fail(f'{name} not found: run "scripts/test unit" (it builds {name} with lab/artifacts/build.py) or set '
+                    f'{variable} to a {name} binary')
+    return path
+
+
+@pytest.fixture(scope='session')
+def kubeadm_path():
+    return lab_kubernetes_binary('kubeadm')
+
+
+@pytest.fixture(scope='session')
+def kubectl_path():
+    return lab_kubernetes_binary('kubectl')

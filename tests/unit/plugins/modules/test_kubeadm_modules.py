@@ -8,7 +8,6 @@ suite and the control_plane molecule scenario."""
 
 from __future__ import annotations
 
-import glob
 import hashlib
 import os
 from pathlib import Path
@@ -19,16 +18,6 @@ from ansible_collections.caas.platform.plugins.modules import kubeadm_upgrade
 
 VERSION = '1.36.3'
 API = 'kubeadm.k8s.io/v1beta4'
-
-
-@pytest.fixture(scope='session')
-def kubeadm_path():
-    path = os.environ.get('CAAS_KUBEADM') or next(iter(sorted(glob.glob(
-        '/var/cache/caas-lab/build/out/kubernetes/v*/amd64/kubeadm'), reverse=True)), None)
-    if not path or not os.access(path, os.X_OK):
-        pytest.fail('kubeadm not found: run "scripts/test unit" (it builds kubeadm with lab/artifacts/build.py) or set '
-                    'CAAS_KUBEADM to a kubeadm binary')
-    return path
 
 
 def cluster_config(**extra):

@@ -17,16 +17,6 @@ CONFIG_MAP = {'apiVersion': 'v1', 'kind': 'ConfigMap', 'metadata': {'name': 'a',
               'data': {'key': 'secret-value'}}
 
 
-@pytest.fixture(scope='session')
-def kubectl_path():
-    path = os.environ.get('CAAS_KUBECTL') or next(iter(sorted(glob.glob(
-        '/var/cache/caas-lab/build/out/kubernetes/v*/amd64/kubectl'), reverse=True)), None)
-    if not path or not os.access(path, os.X_OK):
-        pytest.fail('kubectl not found: run "scripts/test unit" (it builds kubectl with lab/artifacts/build.py) or set '
-                    'CAAS_KUBECTL to a kubectl binary')
-    return path
-
-
 @pytest.fixture
 def unreachable_cluster(tmp_path):
     """A kubeconfig of an API server nobody listens for (a closed port on loopback)."""
