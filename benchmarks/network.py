@@ -30,7 +30,7 @@ from control_plane import RESTRICTED, TEST_IMAGE, api, wait  # noqa: E402  (the 
 from ha_base import RESULTS  # noqa: E402
 
 SERVER_NS, CLIENT_NS = 'caas-net-a', 'caas-net-b'
-PORT = 8080
+PORT, SERVICE_PORT = 8080, 80
 ECHO = ['sh', '-c', f'mkdir -p /tmp/www && hostname > /tmp/www/index.html && exec httpd -f -p {PORT} -h /tmp/www']
 
 
@@ -70,9 +70,9 @@ def run_client(core, namespace, name, node, script, timeout=120):
     return phase, core.read_namespaced_pod_log(name, namespace).strip()
 
 
-def fetch(targets, attempts=1, seconds=3):
+def fetch(targets, attempts=1, seconds=3, port=PORT):
     """Shell: one HTTP GET per target through nc (Debian's static busybox wget crashes); prints the answer or FAIL."""
-    return '; '.join(f'for i in $(seq {attempts}); do printf "GET / HTTP/1.0\\r\\n\\r\\n" | nc -w {seconds} {t} {PORT} '
+    return '; '.join(f'for i in $(seq {attempts}); do printf "GET / HTTP/1.0\\r\\n\\r\\n" | nc -w {seconds} {t} {port} '
                      f'| tail -1 | grep . && break || {{ [ $i = {attempts} ] && echo FAIL-{t}; sleep 1; }}; done'
                      for t in targets)
 
@@ -99,7 +99,7 @@ def check(api_client):
         body['spec']['tolerations'] = [{'operator': 'Exists', 'effect': 'NoSchedule'}]
         core.create_namespaced_pod(SERVER_NS, body)
     core.create_namespaced_service(SERVER_NS, {'metadata': {'name': 'echo'}, 'spec': {
-        'selector': {'app': 'echo'}, 'ports': [{'port': 80, 'targetPort': PORT}]}})
+        'selector': {'app': 'echo'}, 'ports': [{'port': SERVICE_PORT, 'targetPort': PORT}]}})
     started = time.monotonic()
     wait('the echo pods', lambda: all(p.status.phase == 'Running' and p.status.pod_ip for p in
                                       core.list_namespaced_pod(SERVER_NS, label_selector='app=echo').items)
@@ -116,11 +116,13 @@ def check(api_client):
     within = {}
     for node in nodes:
         script = ('echo MTU=$(cat /sys/class/net/eth0/mtu); ' + fetch(echo.values(), attempts=5) + '; '
-                  + resolve + 'for i in 1 2 3 4 5 6; do ' + fetch(['$ip']) + '; done')
+                  + resolve + 'for i in 1 2 3 4 5 6; do ' + fetch(['$ip'], port=SERVICE_PORT) + '; done')
         phase, log = run_client(core, SERVER_NS, f'client-{node}', node, script)
         lines = log.splitlines()
+        service_from = next((i for i, line in enumerate(lines) if line.startswith('SERVICE-IP=')), len(lines))
         within[node] = {'phase': phase, 'mtu': next((line.split('=')[1] for line in lines
                                                      if line.startswith('MTU=')), None),
+                        'by_pod_ip': lines[1:service_from], 'through_service': lines[service_from + 1:],
                         'answers': sorted({line for line in lines if line in names}),
                         'failures': [line for line in lines if line.startswith('FAIL')]}
     result['same_namespace'] = within
@@ -132,7 +134,8 @@ def check(api_client):
     # Across namespaces: the baseline refuses, by pod IP and through the Service.
     target_ip = echo[nodes[-1]]
     phase, log = run_client(core, CLIENT_NS, 'before-allow', nodes[0],
-                            fetch([target_ip], seconds=3) + '; ' + resolve + fetch(['$ip'], seconds=3))
+                            fetch([target_ip], seconds=3) + '; ' + resolve
+                            + fetch(['$ip'], seconds=3, port=SERVICE_PORT))
     result['cross_namespace_before_allow'] = log.splitlines()
     if any(line in names for line in log.splitlines()):
         raise SystemExit(f'the baseline let {CLIENT_NS} reach {SERVER_NS}: {log}')
@@ -141,7 +144,8 @@ def check(api_client):
     opened = time.monotonic()
     phase, log = run_client(core, CLIENT_NS, 'after-allow', nodes[0],
                             'start=$(date +%s); ' + fetch([target_ip], attempts=60, seconds=1)
-                            + '; echo SECONDS=$(( $(date +%s) - start )); ' + resolve + fetch(['$ip'], attempts=5))
+                            + '; echo SECONDS=$(( $(date +%s) - start )); ' + resolve
+                            + fetch(['$ip'], attempts=5, port=SERVICE_PORT))
     result['cross_namespace_after_allow'] = log.splitlines()
     result['allow_policy_to_first_answer_seconds'] = round(time.monotonic() - opened, 1)
     if phase != 'Succeeded' or any(line.startswith('FAIL') for line in log.splitlines()) \
