@@ -154,18 +154,18 @@ def check_documents(documents, kubernetes_version, required_kinds):
     return kinds
 
 
-class ConfigFile(object):
-    """A kubeadm configuration written 0600 in a private temporary directory, removed on exit (it may hold a
-    bootstrap token or a certificate key)."""
+class PrivateFile(object):
+    """Text written 0600 as `name` in a private temporary directory (prefix), removed on exit: kubeadm and kubectl
+    inputs may hold a bootstrap token, a certificate key or Secrets."""
 
-    def __init__(self, documents):
-        self.text = render_documents(documents)
+    def __init__(self, text, prefix, name):
+        self.text, self.prefix, self.name = text, prefix, name
         self.directory = None
         self.path = None
 
     def __enter__(self):
-        self.directory = tempfile.mkdtemp(prefix='caas-kubeadm-')
-        self.path = os.path.join(self.directory, 'kubeadm.yaml')
+        self.directory = tempfile.mkdtemp(prefix=self.prefix)
+        self.path = os.path.join(self.directory, self.name)
         fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, 'w') as handle:
             handle.write(self.text)
@@ -174,6 +174,13 @@ class ConfigFile(object):
     def __exit__(self, *exc):
         shutil.rmtree(self.directory, ignore_errors=True)
         return False
+
+
+class ConfigFile(PrivateFile):
+    """A kubeadm configuration file (render_documents) as a PrivateFile."""
+
+    def __init__(self, documents):
+        super(ConfigFile, self).__init__(render_documents(documents), 'caas-kubeadm-', 'kubeadm.yaml')
 
 
 # -- the discovery hash: sha256 of the CA certificate's SubjectPublicKeyInfo (RFC 7469 pinning) --

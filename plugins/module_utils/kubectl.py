@@ -15,12 +15,9 @@ What kubectl (1.31+) does, and this code relies on:
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import tempfile
 
-from ansible_collections.caas.platform.plugins.module_utils.kubeadm import KubeadmError, kubeadm_message
+from ansible_collections.caas.platform.plugins.module_utils.kubeadm import KubeadmError, PrivateFile, kubeadm_message
 
 MISSING_KIND = re.compile(r'no matches for kind "([^"]+)"|ensure CRDs are installed first', re.I)
 
@@ -78,24 +75,11 @@ def list_document(definitions):
     return json.dumps({'apiVersion': 'v1', 'kind': 'List', 'items': items}, sort_keys=True)
 
 
-class ManifestFile(object):
-    """Objects written 0600 in a private temporary directory, removed on exit (they may hold Secrets)."""
+class ManifestFile(PrivateFile):
+    """kubectl's input as a PrivateFile (the objects may hold Secrets)."""
 
     def __init__(self, text):
-        self.text = text
-        self.directory = None
-
-    def __enter__(self):
-        self.directory = tempfile.mkdtemp(prefix='caas-kubectl-')
-        path = os.path.join(self.directory, 'objects.json')
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, 'w') as handle:
-            handle.write(self.text)
-        return path
-
-    def __exit__(self, *exc):
-        shutil.rmtree(self.directory, ignore_errors=True)
-        return False
+        super(ManifestFile, self).__init__(text, 'caas-kubectl-', 'objects.json')
 
 
 def server_side_apply(module, kubectl, kubeconfig, path, field_manager, force_conflicts, check_mode):
