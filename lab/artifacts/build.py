@@ -2,15 +2,19 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Builds the air-gapped data center's artifacts from source, reproducibly.
 
-  build [--minor 1.36] [--only NAME...] [--bundle DIR] [--update-manifest]
+  build [--minor 1.36] [--only NAME...] [--bundle DIR] [--reference OTHER_BUNDLE]
 
 For one Kubernetes minor of artifacts/manifest.yml (default: the newest) and the test images, for amd64:
 the Go binaries from the module proxy's sources with a pinned Go toolchain, upstream's release files and
 archives, and OCI images made with buildah, into a bundle laid out as upstream publishes them:
-  files/<host>/<path>, files/<host>/<path>.sha256, images/<image>/<tag>.oci.tar, manifest.yml
+  files/<host>/<path>, files/<host>/<path>.sha256, images/<image>/<tag>.oci.tar,
+  manifest.yml (the lab's own manifest: what this build made, with its checksums; the lab inventory uses it),
+  build-record.json (each Go build's and each artifact's inputs, as a hash, and outputs).
 Every step keeps a stamp of its inputs and is skipped when they did not change: a second run is a no-op.
-Without --update-manifest a checksum that differs from a non-null one in the manifest is a
-reproducibility difference and the run fails; with it, the manifest gets the built checksums.
+The collection's manifest holds upstream's checksums, which the lab's builds never match: nothing built here is
+compared with a committed checksum. Reproducibility is checked build against build: with --reference, every Go
+build and artifact whose inputs equal those in the other bundle's build-record.json must have its outputs too
+(an image whose Debian packages moved has other inputs, and is listed as not comparable, not as a failure).
 Times per step go to benchmarks/results/artifacts_build.json ("cold", or "warm" when all was cached).
 
 CAAS_BUILD_DIR (default /var/cache/caas-lab/build) holds the Go caches (go/mod, go/cache), one source
@@ -60,6 +64,15 @@ IMAGE_PATH_ENV = f'PATH={IMAGE_PATH}'
 
 class BuildError(Exception):
     pass
+
+
+# What this run built or found cached, for build-record.json: {section: {key: {'inputs': hash, 'outputs': ...}}}.
+RECORD = {'go': {}, 'artifacts': {}}
+
+
+def remember(section, key, inputs, outputs):
+    RECORD[section][key] = {'inputs': hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest(),
+                            'outputs': outputs}
 
 
 # -- small helpers ---------------------------------------------------------------------------------
@@ -305,6 +318,7 @@ def go_build(spec):
             go(*command, cwd=src, cgo=spec.cgo, nosumdb=unlisted_modules(spec))
 
     outputs, cached = stamped(out_dir, inputs, produce)
+    remember('go', f'{spec.component} {spec.version}', canonical(inputs), outputs)
     released = next(iter(spec.requires.items()))
     source = Path(go_module(*released)['Dir'])
     data = {p.relative_to(source).as_posix(): p for d in spec.data_paths
@@ -433,6 +447,7 @@ def pause(version, kubernetes_tag):
 
     out_dir = BUILD_DIR / 'out' / 'pause' / version / ARCH
     outputs, cached = stamped(out_dir, inputs, produce)
+    remember('go', f'pause {version}', canonical(inputs), outputs)
     return Built(out_dir, outputs, module_time('k8s.io/kubernetes', kubernetes_tag)), cached
 
 
@@ -592,6 +607,7 @@ def bundle_step(dest, inputs, produce):
     sidecar = dest.with_name(dest.name + '.sha256')
     if not sidecar.is_file() or sidecar.read_text() != stamp['sha256']:
         write_file_atomic(sidecar, stamp['sha256'])
+    remember('artifacts', dest.as_posix().split('/files/', 1)[-1], inputs, stamp['sha256'])
     return stamp['sha256'], cached
 
 
@@ -942,7 +958,9 @@ def build_image(spec, bundle):
     inputs = canonical({'revision': spec.revision, 'buildah': buildah_version(), 'config': spec.config, 'arch': ARCH,
                         'contents': spec.inputs, **({'owners': spec.owners} if spec.owners else {})})
     stamp = read_json(stamp_path)
+    remember('artifacts', f'{spec.image}:{spec.tag}', inputs, None)
     if stamp and stamp['inputs'] == inputs and dest.is_file() and sha256_file(dest) == stamp['archive_sha256']:
+        RECORD['artifacts'][f'{spec.image}:{spec.tag}']['outputs'] = stamp['digest']
         return stamp['digest'], True
     with scratch_dir() as tmp:
         root, layout = Path(tmp) / 'rootfs', Path(tmp) / 'oci'
@@ -952,6 +970,7 @@ def build_image(spec, bundle):
         digest = manifest_digest(layout)
         pack_oci_archive(layout, dest)
     write_json(stamp_path, {'inputs': inputs, 'digest': digest, 'archive_sha256': sha256_file(dest)})
+    RECORD['artifacts'][f'{spec.image}:{spec.tag}']['outputs'] = digest
     return digest, False
 
 
@@ -1064,6 +1083,45 @@ def fill(manifest, minor, built):
         checksum_slots(manifest, minor)[key][ARCH] = value
 
 
+LAB_MANIFEST_HEADER = """---
+# The lab's own artifact manifest, written by lab/artifacts/build.py: the collection's manifest with the
+# checksums of what this build made (the lab builds from source, so they are not upstream's). null: not built
+# here. The lab inventory and the molecule scenarios point caas_artifacts_manifest at this file.
+"""
+
+
+def lab_manifest(manifest, minor, built, previous):
+    """The collection's manifest with the checksums of this build, those of earlier runs into the same bundle
+    for the same artifacts (previous), and null for everything else."""
+    lab = copy.deepcopy(manifest)
+    for release in lab['kubernetes'].values():
+        for kind, key in (('files', 'sha256'), ('images', 'digest')):
+            for entry in release[kind].values():
+                entry[key] = {arch: None for arch in lab['architectures']}
+    for entry in (lab.get('test_images') or {}).values():
+        entry['digest'] = {arch: None for arch in lab['architectures']}
+    fill(lab, minor, built)
+    if previous:
+        carry_over(previous, lab)
+    return lab
+
+
+def compare_records(record, reference):
+    """(differences, not comparable): the Go builds and artifacts whose inputs equal the reference's but whose
+    outputs differ; and those built here from other inputs than the reference's."""
+    differences, incomparable = [], []
+    for section in ('go', 'artifacts'):
+        for key, mine in sorted(record.get(section, {}).items()):
+            theirs = reference.get(section, {}).get(key)
+            if not theirs:
+                continue
+            if mine['inputs'] != theirs['inputs']:
+                incomparable.append(f'{section} {key}')
+            elif mine['outputs'] != theirs['outputs']:
+                differences.append(f'{section} {key}: {mine["outputs"]} here, {theirs["outputs"]} in the reference')
+    return differences, incomparable
+
+
 def manifest_header(text):
     """The leading --- and comment lines, which safe_dump would drop."""
     lines = text.splitlines(keepends=True)
@@ -1111,6 +1169,21 @@ def save_results(minor, steps, total):
     return run_kind
 
 
+# The Go build cache grows to several GiB with Kubernetes and Calico, and this machine's disk is what the lab's
+# kubelets evict pods over (docs/lab.md). The stamped outputs are what later runs reuse: once every step of a run
+# succeeded, a cache above this size is emptied (a new version then compiles from scratch, as on a fresh machine).
+GO_CACHE_MAX_BYTES = int(float(os.environ.get('CAAS_BUILD_GO_CACHE_MAX_GB', '2')) * (1 << 30))
+
+
+def trim_go_cache():
+    cache = BUILD_DIR / 'go' / 'cache'
+    size = sum(p.stat().st_size for p in cache.rglob('*') if p.is_file()) if cache.is_dir() else 0
+    if size > GO_CACHE_MAX_BYTES:
+        go('clean', '-cache')
+        print(f'\nGo build cache {size / (1 << 30):.1f} GiB emptied (above {GO_CACHE_MAX_BYTES / (1 << 30):.1f} GiB; '
+              'CAAS_BUILD_GO_CACHE_MAX_GB)')
+
+
 def preflight():
     if os.geteuid() != 0:
         raise BuildError('run as root: the images need chroot and file capabilities')
@@ -1130,7 +1203,8 @@ def parse_args(manifest):
                         help='only these manifest entries (files, images, test images)')
     parser.add_argument('--bundle', type=Path, default=DEFAULT_BUNDLE,
                         help=f'bundle directory (default {DEFAULT_BUNDLE})')
-    parser.add_argument('--update-manifest', action='store_true', help=f'write the checksums into {MANIFEST}')
+    parser.add_argument('--reference', type=Path, metavar='OTHER_BUNDLE',
+                        help='another build\'s bundle: outputs of equal inputs must be equal (build against build)')
     args = parser.parse_args()
     args.bundle = args.bundle.resolve()
     release = manifest['kubernetes'][args.minor]
@@ -1157,7 +1231,7 @@ def build_all(release, test_images, only):
     return built
 
 
-def report(release, built, differences, updated, run_kind, total, bundle):
+def report(release, built, differences, incomparable, run_kind, total, bundle):
     print(f'\n{"step":40} {"seconds":>8}  cached')
     for step, result in release.steps.items():
         state = 'FAILED' if 'error' in result else 'yes' if result['cached'] else 'no'
@@ -1166,9 +1240,11 @@ def report(release, built, differences, updated, run_kind, total, bundle):
     print(f'\nbundle {bundle}:')
     for (kind, name), value in built.items():
         print(f'  {kind:10} {name:24} {value}')
+    if incomparable:
+        print('\nnot compared with the reference (built from other inputs, e.g. Debian packages that moved):',
+              *incomparable, sep='\n  ')
     if differences:
-        print('\nmanifest checksums replaced:' if updated else
-              '\nreproducibility differences (the build differs from the manifest):',
+        print('\nreproducibility differences (same inputs as the reference, other outputs):',
               *differences, sep='\n  ', file=sys.stderr)
     failed = {step: result['error'] for step, result in release.steps.items() if 'error' in result}
     if failed:
@@ -1188,23 +1264,27 @@ def main():
         release = Release(manifest['kubernetes'][args.minor], args.bundle)
         built = build_all(release, manifest.get('test_images', {}), set(args.only or ()))
 
-        slots = checksum_slots(manifest, args.minor)
-        differences = [f'{kind} {name}: manifest {slots[(kind, name)][ARCH]}, built {value}'
-                       for (kind, name), value in built.items() if slots[(kind, name)].get(ARCH) not in (None, value)]
-        header = manifest_header(text)
-        bundle_manifest, bundle_manifest_path = copy.deepcopy(manifest), args.bundle / 'manifest.yml'
-        fill(bundle_manifest, args.minor, built)
-        if bundle_manifest_path.is_file():
-            carry_over(yaml.safe_load(bundle_manifest_path.read_text()) or {}, bundle_manifest)
-        write_file_atomic(bundle_manifest_path, dump_manifest(bundle_manifest, header))
-        if args.update_manifest:
-            fill(manifest, args.minor, built)
-            write_file_atomic(MANIFEST, dump_manifest(manifest, header))
+        bundle_manifest_path, record_path = args.bundle / 'manifest.yml', args.bundle / 'build-record.json'
+        previous = yaml.safe_load(bundle_manifest_path.read_text()) if bundle_manifest_path.is_file() else None
+        write_file_atomic(bundle_manifest_path, dump_manifest(lab_manifest(manifest, args.minor, built, previous),
+                                                              LAB_MANIFEST_HEADER))
+        record = read_json(record_path) or {}
+        for section, entries in RECORD.items():
+            record.setdefault(section, {}).update(entries)
+        write_json(record_path, record)
+        differences, incomparable = [], []
+        if args.reference:
+            reference = read_json(args.reference / 'build-record.json')
+            if reference is None:
+                raise BuildError(f'{args.reference}/build-record.json cannot be read: is {args.reference} a bundle?')
+            differences, incomparable = compare_records(RECORD, reference)
+        if not any('error' in step for step in release.steps.values()):
+            trim_go_cache()     # under the lock: no other run is compiling into the cache
         total = time.monotonic() - start
 
     run_kind = save_results(args.minor, release.steps, total)
-    failed = report(release, built, differences, args.update_manifest, run_kind, total, args.bundle)
-    return 1 if failed or (differences and not args.update_manifest) else 0
+    failed = report(release, built, differences, incomparable, run_kind, total, args.bundle)
+    return 1 if failed or differences else 0
 
 
 if __name__ == '__main__':

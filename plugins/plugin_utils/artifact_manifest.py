@@ -146,3 +146,32 @@ def registries(manifest: dict) -> list[str]:
         hosts.update(item['image'].split('/', 1)[0] for item in (entry.get('images') or {}).values())
     hosts.update(item['image'].split('/', 1)[0] for item in (manifest.get('test_images') or {}).values())
     return sorted(hosts)
+
+
+def lock_images(manifest: dict, kubernetes_version: str | None, digests: dict, arch: str = 'amd64',
+                test_images: bool = False) -> dict:
+    """A copy of the manifest with the digest of each named image (``{name: digest}``) written in: the digests
+    of the tags a bundle copied. An image whose manifest already pins another digest is refused."""
+    locked = {key: value for key, value in manifest.items() if key != '_path'}
+    locked = yaml.safe_load(yaml.safe_dump(locked))
+    sections = [('test_images', locked.get('test_images') or {})] if test_images else []
+    if kubernetes_version:
+        minor = minor_of(kubernetes_version)
+        release(manifest, kubernetes_version)
+        sections.append((f'Kubernetes {kubernetes_version}', locked['kubernetes'][minor].get('images') or {}))
+    for name, digest in digests.items():
+        if not DIGEST.match(str(digest)):
+            raise ManifestError(f'image {name}: digest {digest!r} is not sha256:<64 hex>')
+        entry = next((section[name] for _where, section in sections if name in section), None)
+        if entry is None:
+            raise ManifestError(f'image {name} is not in the artifact manifest for '
+                                f'{" or ".join(where for where, _section in sections)}')
+        pinned = _per_arch(entry.get('digest'), arch)
+        if pinned is not None and pinned != digest:
+            raise ManifestError(f'image {entry["image"]}:{entry["tag"]} is {digest} for {arch}, but the manifest pins '
+                                f'{pinned}: the source serves another image under that tag. Check the source; '
+                                'if the new image is vetted, remove the old digest from the manifest')
+        if not isinstance(entry.get('digest'), dict):
+            entry['digest'] = {}
+        entry['digest'][arch] = digest
+    return locked
