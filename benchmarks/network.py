@@ -66,8 +66,11 @@ def run_client(core, namespace, name, node, script, timeout=120):
     core.create_namespaced_pod(namespace, pod(name, ['sh', '-c', script], node))
     wait(f'{name} to finish', lambda: core.read_namespaced_pod(name, namespace).status.phase
          in ('Succeeded', 'Failed'), timeout=timeout)
-    phase = core.read_namespaced_pod(name, namespace).status.phase
-    return phase, core.read_namespaced_pod_log(name, namespace).strip()
+    status = core.read_namespaced_pod(name, namespace).status
+    # An evicted pod's container is gone with its log (the API answers 400 "container ... is terminated"): say so.
+    if status.reason:
+        raise SystemExit(f'pod {namespace}/{name} on {node} ended {status.phase} ({status.reason}): {status.message}')
+    return status.phase, core.read_namespaced_pod_log(name, namespace).strip()
 
 
 def fetch(targets, attempts=1, seconds=3, port=PORT):
