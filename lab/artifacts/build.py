@@ -958,9 +958,8 @@ def build_image(spec, bundle):
     inputs = canonical({'revision': spec.revision, 'buildah': buildah_version(), 'config': spec.config, 'arch': ARCH,
                         'contents': spec.inputs, **({'owners': spec.owners} if spec.owners else {})})
     stamp = read_json(stamp_path)
-    remember('artifacts', f'{spec.image}:{spec.tag}', inputs, None)
     if stamp and stamp['inputs'] == inputs and dest.is_file() and sha256_file(dest) == stamp['archive_sha256']:
-        RECORD['artifacts'][f'{spec.image}:{spec.tag}']['outputs'] = stamp['digest']
+        remember('artifacts', f'{spec.image}:{spec.tag}', inputs, stamp['digest'])
         return stamp['digest'], True
     with scratch_dir() as tmp:
         root, layout = Path(tmp) / 'rootfs', Path(tmp) / 'oci'
@@ -970,7 +969,7 @@ def build_image(spec, bundle):
         digest = manifest_digest(layout)
         pack_oci_archive(layout, dest)
     write_json(stamp_path, {'inputs': inputs, 'digest': digest, 'archive_sha256': sha256_file(dest)})
-    RECORD['artifacts'][f'{spec.image}:{spec.tag}']['outputs'] = digest
+    remember('artifacts', f'{spec.image}:{spec.tag}', inputs, digest)
     return digest, False
 
 
