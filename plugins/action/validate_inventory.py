@@ -8,7 +8,7 @@ from __future__ import annotations
 from ansible.errors import AnsibleError
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.caas.platform.plugins.plugin_utils import inventory_contract
+from ansible_collections.caas.platform.plugins.plugin_utils import inventory_contract, role_variables
 
 
 class ActionModule(ActionBase):
@@ -22,18 +22,20 @@ class ActionModule(ActionBase):
         result = super().run(tmp, task_vars)
         task_vars = task_vars or {}
         groups = {name: list(hosts) for name, hosts in task_vars.get('groups', {}).items()}
+        specs = role_variables.load_role_specs()
+        misses = {}
         hostvars = {}
         for host in self._cluster_hosts(groups):
             host_vars = task_vars['hostvars'][host]
             hostvars[host] = {}
-            for name in self._names_to_read(host_vars):
+            for name in self._names_to_read(host_vars, specs, misses):
                 try:
                     hostvars[host][name] = host_vars[name]
                 except AnsibleError as exc:
                     raise AnsibleError(f'Inventory refused, nothing was changed: {name} on host {host} '
                                        f'cannot be templated: {exc}') from exc
 
-        problems, facts = inventory_contract.validate(groups, hostvars)
+        problems, facts = inventory_contract.validate(groups, hostvars, specs)
         result['changed'] = False
         result['problems'] = [
             {'variable': p.variable, 'value': p.value, 'host': p.host, 'reason': p.reason, 'fix': p.fix}
@@ -58,9 +60,16 @@ class ActionModule(ActionBase):
         return list(seen)
 
     @staticmethod
-    def _names_to_read(host_vars):
-        """Contract settings, plus the connection address the node address defaults to."""
-        names = [name for name in host_vars if name.startswith('caas_')]
-        if 'ansible_host' in host_vars:
-            names.append('ansible_host')
+    def _names_to_read(host_vars, specs, misses):
+        """Contract settings, the roles' variables (and near misses of their names), and the connection
+        address the node address defaults to."""
+        names = []
+        for name in host_vars:
+            if name.startswith('caas_') or name == 'ansible_host' or role_variables.role_of(name, specs):
+                names.append(name)
+            elif not name.startswith(('ansible_', '_')):
+                if name not in misses:
+                    misses[name] = role_variables.near_miss(name, specs)
+                if misses[name]:
+                    names.append(name)
         return names

@@ -80,6 +80,21 @@ def parse_duration(text):
     return sum(int(n) * {'h': 3600, 'm': 60, 's': 1}[u] for n, u in parts)
 
 
+# What kubeadm prints that unlocks the cluster: a bootstrap token (also inside a join command) and the
+# certificate key that decrypts the uploaded control-plane keys. Never returned, never in a message.
+SECRET_PATTERNS = (
+    (re.compile(r'\b[a-z0-9]{6}\.[a-z0-9]{16}\b'), '<bootstrap token>'),
+    (re.compile(r'\b[0-9a-f]{64}\b'), '<certificate key>'),
+)
+
+
+def redact(text):
+    """kubeadm's text with its bootstrap tokens and certificate keys replaced by placeholders."""
+    for pattern, placeholder in SECRET_PATTERNS:
+        text = pattern.sub(placeholder, text)
+    return text
+
+
 def kubeadm_message(stdout, stderr):
     """kubeadm's own error, without the stack-trace hint; the last lines of stdout when stderr is empty."""
     lines = [line.rstrip() for line in (stderr or '').splitlines()
@@ -90,7 +105,7 @@ def kubeadm_message(stdout, stderr):
     errors = [line for line in lines if re.match(r'^\s*(error|\[ERROR|fatal)', line, re.I)]
     if not errors:
         errors = [line for line in lines if not re.match(r'^([IW]\d{4} |\s*\[WARNING)', line)]
-    return '\n'.join(errors or lines) or '(no message)'
+    return redact('\n'.join(errors or lines)) or '(no message)'
 
 
 def run(module, argv, check_rc=True, environ=None):

@@ -149,11 +149,6 @@ updated:
   type: list
   elements: str
   sample: [kube-apiserver]
-stdout_lines:
-  description: kubeadm's output, when it ran.
-  returned: when kubeadm init ran
-  type: list
-  elements: str
 """
 
 import os
@@ -265,10 +260,10 @@ def main():
                 argv.append('--upload-certs')
             if params['skip_phases']:
                 argv.append('--skip-phases=%s' % ','.join(params['skip_phases']))
-            _rc, stdout, _stderr = run(module, argv)
+            run(module, argv)
     except KubeadmError as exc:
         module.fail_json(msg=str(exc), node=state)
-    module.exit_json(changed=True, initialized=True, node=state, stdout_lines=stdout.splitlines())
+    module.exit_json(changed=True, initialized=True, node=state)
 
 
 if __name__ == '__main__':

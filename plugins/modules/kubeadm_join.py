@@ -109,11 +109,6 @@ node:
   type: dict
   sample: {joined: false, admin_kubeconfig: false, control_plane_manifests: [], stacked_etcd: false,
            control_plane: false, ca_certificate: false}
-stdout_lines:
-  description: kubeadm's output, when it ran.
-  returned: when kubeadm join ran
-  type: list
-  elements: str
 """
 
 import copy
@@ -223,10 +218,10 @@ def main():
             argv = [params['kubeadm_path'], 'join', '--config', path]
             if params['skip_phases']:
                 argv.append('--skip-phases=%s' % ','.join(params['skip_phases']))
-            _rc, stdout, _stderr = run(module, argv)
+            run(module, argv)
     except KubeadmError as exc:
         module.fail_json(msg=str(exc), node=state)
-    module.exit_json(changed=True, joined=True, node=state, stdout_lines=stdout.splitlines())
+    module.exit_json(changed=True, joined=True, node=state)
 
 
 if __name__ == '__main__':

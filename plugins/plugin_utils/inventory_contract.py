@@ -17,7 +17,7 @@ import re
 import typing as t
 import urllib.parse
 
-from ansible_collections.caas.platform.plugins.plugin_utils import artifact_manifest
+from ansible_collections.caas.platform.plugins.plugin_utils import artifact_manifest, calico_pools, role_variables
 
 # The three newest Kubernetes minors; the artifact manifest carries the exact releases.
 SUPPORTED_KUBERNETES_MINORS = ('1.34', '1.35', '1.36')
@@ -27,6 +27,21 @@ ETCD_TOPOLOGIES = ('stacked', 'external')
 # bridge: the plain CNI bridge network (no policy) until the calico role lands.
 POD_NETWORKS = ('calico', 'none')
 FAILURE_DOMAIN_POLICIES = ('zone', 'rack', 'none')
+# Choices the contract names but the collection cannot deliver yet: refused until they are built.
+NOT_BUILT = {
+    ('caas_api_lb_mode', 'kube_vip'): ('kube-vip is not built into the artifacts yet: nothing would hold the VIP',
+                                       'use haproxy_keepalived (with lb hosts) or external (your own load balancer)'),
+}
+# TCP ports the platform's own components listen on, on some host of the cluster. caas_api_port must be
+# none of them: haproxy binds it on the lb hosts, and a host may carry several roles. Role settings that
+# move a port (etcd_client_port, ...) are read from the roles' defaults by api_port_owners().
+FIXED_PORTS = {22: 'sshd', 179: 'Calico BGP (bird)', 5473: 'Calico Typha', 9099: 'calico-node health',
+               10248: 'kubelet health', 10249: 'kube-proxy metrics', 10250: 'kubelet', 10256: 'kube-proxy health',
+               10257: 'kube-controller-manager', 10259: 'kube-scheduler'}
+PORT_SETTINGS = {'etcd_client_port': 'etcd (clients)', 'etcd_peer_port': 'etcd (peers)',
+                 'etcd_metrics_port': 'etcd (metrics)', 'api_loadbalancer_stats_port': 'haproxy (statistics)',
+                 'calico_felix_prometheus_metrics_port': 'Calico Felix (metrics)'}
+NODE_PORT_RANGE = (30000, 32767)
 
 GROUPS = ('lb', 'control_plane', 'etcd', 'workers', 'artifacts')
 
@@ -113,8 +128,12 @@ class Inventory:
 class Checker:
     """Runs every check of the contract over one inventory and collects the problems."""
 
-    def __init__(self, inventory: Inventory):
+    def __init__(self, inventory: Inventory, specs: dict[str, t.Any] | None = None,
+                 refused_role_variables: t.Collection[str] = ()):
         self.inv = inventory
+        self.specs = specs or {}
+        # Role variables whose type the role's spec refused: rules across layers leave them alone.
+        self.refused_role_variables = set(refused_role_variables)
         self.problems: list[Problem] = []
         self.settings: dict[str, t.Any] = {}
         self.networks: dict[str, ipaddress.IPv4Network] = {}
@@ -144,6 +163,7 @@ class Checker:
         self.check_artifacts()
         self.check_proxies()
         self.check_time_and_kernel()
+        self.check_cross_layer()
         return self.problems
 
     # -- settings ---------------------------------------------------------------------------
@@ -181,6 +201,8 @@ class Checker:
                               ('caas_pod_network', POD_NETWORKS)):
             if self.settings[name] not in choices:
                 self.refuse(name, self.settings[name], 'is not a supported choice', 'use one of ' + ', '.join(choices))
+            elif (name, self.settings[name]) in NOT_BUILT:
+                self.refuse(name, self.settings[name], *NOT_BUILT[(name, self.settings[name])])
         for name in ('caas_control_plane_ha', 'caas_allow_cgroup_v1'):
             self.require_bool(name, self.settings[name])
         name = self.settings['caas_cluster_name']
@@ -236,14 +258,14 @@ class Checker:
         lb = self.inv.hosts('lb')
         if mode == 'haproxy_keepalived' and len(lb) < 2:
             self.refuse('lb', lb, 'caas_api_lb_mode haproxy_keepalived needs 2 or more load-balancer hosts '
-                        'for the VIP to fail over', 'add hosts to the lb group, or choose caas_api_lb_mode kube_vip')
+                        'for the VIP to fail over', 'add hosts to the lb group, or set caas_api_lb_mode: external')
         elif mode != 'haproxy_keepalived' and lb:
             self.refuse('lb', lb, f'the lb group is only used with caas_api_lb_mode haproxy_keepalived, not {mode}',
                         'empty the lb group, or set caas_api_lb_mode: haproxy_keepalived')
         both = sorted(set(lb) & set(control_plane))
         if both:
             self.refuse('lb', both, 'these hosts are both load balancers and control-plane nodes: haproxy and '
-                        'kube-apiserver would both listen on caas_api_port', 'use separate lb hosts, or kube_vip')
+                        'kube-apiserver would both listen on caas_api_port', 'use separate lb hosts')
 
     # -- versions ---------------------------------------------------------------------------
 
@@ -469,9 +491,9 @@ class Checker:
             self.refuse('caas_no_proxy', no_proxy, 'must be a list', 'write a YAML list of hosts, domains and CIDRs')
             return
         for entry in no_proxy:
-            if not isinstance(entry, str) or not re.match(r'^[A-Za-z0-9.*/:_\[\]-]+$', entry) or '://' in entry:
-                self.refuse('caas_no_proxy', entry, 'is not a host, domain, address or CIDR',
-                            'list bare names such as .dc1.example.com, 10.0.0.0/8 or registry.local')
+            problem = no_proxy_entry_problem(entry)
+            if problem:
+                self.refuse('caas_no_proxy', entry, *problem)
 
     def check_time_and_kernel(self) -> None:
         servers = self.settings['caas_ntp_servers']
@@ -483,10 +505,164 @@ class Checker:
         for host in self.inv.cluster_hosts():
             self.require_bool('caas_shared_kernel', self.inv.host_setting(host, 'caas_shared_kernel'), host)
 
+    # -- rules across layers ----------------------------------------------------------------
+
+    def role_setting(self, name: str) -> t.Any:
+        """A role variable as the site runs it: the inventory's value, else the role's plain default."""
+        hosts = self.inv.cluster_hosts()
+        value = self.inv.hostvars.get(hosts[0], {}).get(name) if hosts else None
+        if value is None:
+            spec = role_variables.role_of(name, self.specs)
+            default = spec.defaults.get(name) if spec else None
+            value = None if '{{' in repr(default) else default
+        return value
+
+    def check_cross_layer(self) -> None:
+        """Values each valid alone that another layer cannot live with."""
+        pod, service = self.networks.get('caas_pod_cidr'), self.networks.get('caas_service_cidr')
+        cluster_networks = [(n, net) for n, net in (('caas_pod_cidr', pod), ('caas_service_cidr', service)) if net]
+        if self.vip is not None:
+            for network_name, network in cluster_networks:
+                if self.vip in network:
+                    self.refuse('caas_api_vip', str(self.vip), f'lies inside {network_name} {network}: the nodes '
+                                'route those addresses into the cluster, not to the API', 'choose an address '
+                                'of caas_node_network (or of the network of your external load balancer)')
+        for name, host in (('caas_files_repo_url', _url_host(self.settings['caas_files_repo_url'])),
+                           ('caas_registry_mirror', _mirror_host(self.settings['caas_registry_mirror'])),
+                           ('caas_http_proxy', _url_host(self.settings['caas_http_proxy'])),
+                           ('caas_https_proxy', _url_host(self.settings['caas_https_proxy']))):
+            address = _address(host)
+            for network_name, network in cluster_networks:
+                if address is not None and address in network:
+                    self.refuse(name, self.settings[name], f'its address {address} lies inside {network_name} '
+                                f'{network}: the nodes would send its traffic into the cluster network',
+                                f'give the address the service has on the data-center network, outside {network}')
+        self.check_api_port_owners()
+        self.check_calico_pools()
+        self.check_oidc()
+
+    def api_port_owners(self) -> dict[int, str]:
+        owners = dict(FIXED_PORTS)
+        for name, component in PORT_SETTINGS.items():
+            port = self.role_setting(name)
+            if isinstance(port, int) and not isinstance(port, bool):
+                owners.setdefault(port, f'{component}, {name}')
+        return owners
+
+    def check_api_port_owners(self) -> None:
+        port = self.settings['caas_api_port']
+        if not isinstance(port, int) or isinstance(port, bool):
+            return
+        owner = self.api_port_owners().get(port)
+        if owner:
+            self.refuse('caas_api_port', port, f'is the port of {owner} on the platform\'s hosts',
+                        'use another port, e.g. 6443')
+        elif NODE_PORT_RANGE[0] <= port <= NODE_PORT_RANGE[1]:
+            self.refuse('caas_api_port', port, 'lies in the NodePort range {0}-{1}, which kube-proxy opens on every '
+                        'node for Services'.format(*NODE_PORT_RANGE), 'use a port below 30000, e.g. 6443')
+
+    def check_calico_pools(self) -> None:
+        if self.settings['caas_pod_network'] != 'calico':
+            return
+        pod = self.networks.get('caas_pod_cidr')
+        calico_pod_cidr = self.role_setting('calico_pod_cidr')
+        if pod and calico_pod_cidr is not None and str(calico_pod_cidr) != str(pod):
+            self.refuse('calico_pod_cidr', calico_pod_cidr, f'differs from caas_pod_cidr {pod}, the pod network '
+                        'kubeadm gives the cluster', 'remove calico_pod_cidr from the inventory')
+        pools = self.role_setting('calico_ip_pools')
+        if (pod is None or 'calico_ip_pools' in self.refused_role_variables or not isinstance(pools, list)
+                or not all(isinstance(p, dict) for p in pools)):
+            return  # the pools' types are role_variables' to refuse
+        backend = self.role_setting('calico_network_backend') or 'vxlan'
+        for message in calico_pools.pool_problems(pools, str(pod), backend):
+            self.refuse('calico_ip_pools', pools, message.rstrip('.'), 'fix the pool (docs/network.md)')
+
+    def check_oidc(self) -> None:
+        issuer = self.role_setting('control_plane_oidc_issuer_url')
+        if issuer in (None, ''):
+            return
+        parsed = urllib.parse.urlsplit(str(issuer))
+        if parsed.scheme != 'https' or not parsed.hostname or parsed.query or parsed.fragment:
+            self.refuse('control_plane_oidc_issuer_url', issuer, 'kube-apiserver accepts only an https:// issuer '
+                        'URL without query or fragment (it fetches the signing keys from it)',
+                        'write the issuer exactly as its tokens name it, e.g. https://sso.dc1.example.com/realms/k8s')
+        ca_file = self.role_setting('control_plane_oidc_ca_file')
+        if not ca_file:
+            self.refuse('control_plane_oidc_ca_file', ca_file, 'an OIDC issuer needs the CA its certificate is '
+                        'checked against (an air-gapped site\'s issuer is signed by the site CA)',
+                        'set it to the PEM file of that CA, on the controller')
+        elif not str(ca_file).startswith('/'):
+            self.refuse('control_plane_oidc_ca_file', ca_file, 'must be an absolute path on the controller',
+                        'write the full path of the PEM file')
+        if not self.role_setting('control_plane_oidc_client_id'):
+            self.refuse('control_plane_oidc_client_id', self.role_setting('control_plane_oidc_client_id'),
+                        'an OIDC issuer needs the audience its tokens carry', 'set it, e.g. kubernetes')
+
     # -- results ----------------------------------------------------------------------------
 
     def effective_no_proxy(self) -> list[str]:
         return effective_no_proxy(self.settings)
+
+
+NO_PROXY_NAME = re.compile(r'^(\*?\.)?[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$')
+
+
+def no_proxy_entry_problem(entry: t.Any) -> tuple[str, str] | None:
+    """(reason, fix) when a no_proxy entry is not a host, domain, address or CIDR in canonical form.
+
+    Go (containerd, kubelet), curl and Python each parse NO_PROXY their own way; the canonical forms are
+    the ones they all read alike.
+    """
+    example = 'list bare entries such as .dc1.example.com, registry.local, 10.20.0.5 or 10.0.0.0/8'
+    if not isinstance(entry, str) or not entry or '://' in entry or entry.strip() != entry:
+        return 'is not a host, domain, address or CIDR', example
+    host, port = entry, ''
+    if re.search(r':\d+$', entry) and entry.count(':') == 1:
+        host, port = entry.rsplit(':', 1)
+    if port and not 0 < int(port) < 65536:
+        return 'has a port that is not a TCP port', 'write HOST:PORT with a port from 1 to 65535, or no port'
+    if '/' in host:
+        try:
+            network = ipaddress.ip_network(host, strict=False)
+        except ValueError:
+            return 'is not a network in CIDR notation', example
+        if str(network) != host:
+            return 'has host bits set (tools disagree on what it covers)', f'write {network}'
+        return None
+    try:
+        address = ipaddress.ip_address(host.strip('[]'))
+    except ValueError:
+        address = None
+    if address is not None:
+        return None if str(address) == host.strip('[]') else ('is not in canonical form', f'write {address}')
+    if host == '*':
+        return ('turns the proxy off for everything', 'leave caas_http_proxy and caas_https_proxy empty instead')
+    if not NO_PROXY_NAME.match(host):
+        if NO_PROXY_NAME.match(host.lower()):
+            return 'is not in canonical form (lower case)', f'write {entry.lower()}'
+        return 'is not a host, domain, address or CIDR', example
+    return None
+
+
+def _url_host(value: t.Any) -> str | None:
+    if not value or not isinstance(value, str):
+        return None
+    try:
+        return urllib.parse.urlsplit(value).hostname
+    except ValueError:
+        return None
+
+
+def _mirror_host(value: t.Any) -> str | None:
+    match = HOST_PORT.match(str(value)) if value else None
+    return match.group('host').strip('[]') if match else None
+
+
+def _address(host: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(host) if host else None
+    except ValueError:
+        return None
 
 
 def effective_no_proxy(settings: dict[str, t.Any]) -> list[str]:
@@ -511,10 +687,18 @@ def effective_no_proxy(settings: dict[str, t.Any]) -> list[str]:
     return entries
 
 
-def validate(groups: dict[str, list[str]], hostvars: dict[str, dict[str, t.Any]]) -> tuple[list[Problem], dict[str, t.Any]]:
-    """Check an inventory. Returns the problems and, when there are none, the derived cluster facts."""
-    checker = Checker(Inventory(groups, hostvars))
+def validate(groups: dict[str, list[str]], hostvars: dict[str, dict[str, t.Any]],
+             specs: dict[str, t.Any] | None = None) -> tuple[list[Problem], dict[str, t.Any]]:
+    """Check an inventory: the contract's caas_* settings, and with specs (role_variables.load_role_specs())
+    every role variable it sets. Returns the problems and, when there are none, the derived cluster facts."""
+    inventory = Inventory(groups, hostvars)
+    cluster = {h: v for h, v in hostvars.items() if h in inventory.cluster_hosts()}
+    role_problems = role_variables.check(cluster, groups, specs) if specs is not None else []
+    checker = Checker(inventory, specs, {problem[0].split('[')[0].split('.')[0] for problem in role_problems})
     problems = checker.run()
+    if specs is not None:
+        problems += [Problem(variable, value, reason, fix, host)
+                     for variable, value, reason, fix, host in role_problems]
     if problems:
         return problems, {}
     version = KUBERNETES_VERSION.match(checker.settings['caas_kubernetes_version'])

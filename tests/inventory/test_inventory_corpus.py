@@ -39,8 +39,20 @@ def expected_message(path):
     return match.group(1)
 
 
-def test_corpus_is_large_enough():
-    assert len(BAD) >= 30
+def corpus_class(path):
+    match = re.search(r'^# class: (.+)$', path.read_text(), re.MULTILINE)
+    assert match, f'{path.name} has no "# class:" line'
+    return match.group(1)
+
+
+def test_corpus_is_large_enough_and_classified():
+    assert len(BAD) >= 100
+    classes = {}
+    for path in BAD:
+        classes.setdefault(corpus_class(path), []).append(path.name)
+    # Each kind of mistake operators make has its share, not only the contract's own settings.
+    for kind in ('role variables', 'YAML typing', 'across layers', 'not deliverable'):
+        assert classes.get(kind), f'no bad inventory of class {kind!r}'
 
 
 @pytest.mark.parametrize('inventory', BAD, ids=[p.stem for p in BAD])

@@ -150,3 +150,14 @@ def test_the_version_a_static_pod_runs_is_its_image_tag(tmp_path):
     manifest.write_text((FIXTURES / 'kube-apiserver.yaml').read_text())
     assert kubeadm.manifest_image_tag(str(manifest)) == 'v1.36.3'
     assert kubeadm.manifest_image_tag(str(tmp_path / 'missing.yaml')) is None
+
+
+def test_kubeadm_messages_never_carry_a_token_or_certificate_key():
+    stdout = ('You can now join any number of control-plane nodes by running:\n'
+              '  kubeadm join 10.0.0.10:6443 --token abcdef.0123456789abcdef \\\n'
+              '    --discovery-token-ca-cert-hash sha256:' + 'b' * 64 + ' \\\n'
+              '    --control-plane --certificate-key ' + 'f' * 64 + '\n'
+              'error: something failed after the join command was printed\n')
+    message = kubeadm.kubeadm_message(stdout, '')
+    assert 'abcdef.0123456789abcdef' not in message and 'f' * 64 not in message
+    assert kubeadm.redact('--token abcdef.0123456789abcdef') == '--token <bootstrap token>'
