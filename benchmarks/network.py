@@ -31,6 +31,9 @@ from ha_base import RESULTS  # noqa: E402
 
 SERVER_NS, CLIENT_NS = 'caas-net-a', 'caas-net-b'
 PORT, SERVICE_PORT = 8080, 80
+# What a pod may reach on its own node: sshd, the kubelet and etcd never; the API on control-plane nodes.
+HOST_PORTS_CLOSED = {22: 'closed', 10250: 'closed', 2379: 'closed'}
+HOST_PORTS_OPEN_ON_CONTROL_PLANE = {6443: 'open'}
 ECHO = ['sh', '-c', f'mkdir -p /tmp/www && hostname > /tmp/www/index.html && exec httpd -f -p {PORT} -h /tmp/www']
 
 
@@ -133,6 +136,24 @@ def check(api_client):
            or set(w['answers']) != names}
     if bad:
         raise SystemExit(f'pod-to-pod or pod-to-Service failed within {SERVER_NS}: {bad}')
+
+    # A pod reaches on its own node only what accepts any source (the API on control-plane nodes), never sshd,
+    # the kubelet or etcd (node_prep's firewall). nc -e runs its program only when the connection opened.
+    result['pod_to_own_node'] = own = {}
+    for node in core.list_node().items:
+        name = node.metadata.name
+        address = next(a.address for a in node.status.addresses if a.type == 'InternalIP')
+        control_plane = 'node-role.kubernetes.io/control-plane' in (node.metadata.labels or {})
+        expect = dict(HOST_PORTS_CLOSED, **(HOST_PORTS_OPEN_ON_CONTROL_PLANE if control_plane else {}))
+        script = '; '.join(f'nc -w 3 {address} {port} -e /bin/true >/dev/null 2>&1 && echo PORT-{port}=open '
+                           f'|| echo PORT-{port}=closed' for port in expect)
+        phase, log = run_client(core, SERVER_NS, f'host-probe-{name}', name, script)
+        seen = dict(line[len('PORT-'):].split('=') for line in log.splitlines() if line.startswith('PORT-'))
+        own[name] = {'address': address, 'phase': phase, 'ports': seen}
+        wrong = {port: seen.get(str(port)) for port, want in expect.items() if seen.get(str(port)) != want}
+        if phase != 'Succeeded' or wrong:
+            raise SystemExit(f'a pod on {name} reaches its node where it must not, or not where it must '
+                             f'(expected {expect}): {own[name]}')
 
     # Across namespaces: the baseline refuses, by pod IP and through the Service.
     target_ip = echo[nodes[-1]]
