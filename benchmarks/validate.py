@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # -*- coding: utf-8 -*-
 # Copyright: caas.platform contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
@@ -57,7 +56,7 @@ def main() -> None:
     parser.add_argument('--inventory', type=Path, default=REPO / 'inventories' / 'example')
     parser.add_argument('--runs', type=int, default=5)
     args = parser.parse_args()
-    runs = [one_run(args.inventory.resolve()) for _ in range(args.runs)]
+    runs = [one_run(args.inventory.resolve()) for _attempt in range(args.runs)]
     walls, tasks = [r[0] for r in runs], [r[1] for r in runs]
     classes = corpus_classes()
     data = {

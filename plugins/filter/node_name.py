@@ -37,7 +37,7 @@ from ansible.errors import AnsibleFilterError
 def node_name(host_vars):
     if not hasattr(host_vars, 'get'):
         raise AnsibleFilterError('node_name expects a host\'s variables (hostvars[name]), got %r' % (host_vars,))
-    name = host_vars.get('caas_node_name') or str(host_vars.get('inventory_hostname') or '').split('.')[0]
+    name = host_vars.get('caas_node_name') or str(host_vars.get('inventory_hostname') or '').split('.', maxsplit=1)[0]
     if not name:
         raise AnsibleFilterError('node_name: the host has no caas_node_name or inventory_hostname')
     return str(name)
