@@ -144,7 +144,7 @@ def check(api_client):
         name = node.metadata.name
         address = next(a.address for a in node.status.addresses if a.type == 'InternalIP')
         control_plane = 'node-role.kubernetes.io/control-plane' in (node.metadata.labels or {})
-        expect = dict(HOST_PORTS_CLOSED, **(HOST_PORTS_OPEN_ON_CONTROL_PLANE if control_plane else {}))
+        expect = {**HOST_PORTS_CLOSED, **(HOST_PORTS_OPEN_ON_CONTROL_PLANE if control_plane else {})}
         script = '; '.join(f'nc -w 3 {address} {port} -e /bin/true >/dev/null 2>&1 && echo PORT-{port}=open '
                            f'|| echo PORT-{port}=closed' for port in expect)
         phase, log = run_client(core, SERVER_NS, f'host-probe-{name}', name, script)
