@@ -594,8 +594,9 @@ class Checker:
         elif not str(ca_file).startswith('/'):
             self.refuse('control_plane_oidc_ca_file', ca_file, 'must be an absolute path on the controller',
                         'write the full path of the PEM file')
-        if not self.role_setting('control_plane_oidc_client_id'):
-            self.refuse('control_plane_oidc_client_id', self.role_setting('control_plane_oidc_client_id'),
+        client_id = self.role_setting('control_plane_oidc_client_id')
+        if not client_id:
+            self.refuse('control_plane_oidc_client_id', client_id,
                         'an OIDC issuer needs the audience its tokens carry', 'set it, e.g. kubernetes')
 
     # -- results ----------------------------------------------------------------------------
@@ -696,9 +697,7 @@ def validate(groups: dict[str, list[str]], hostvars: dict[str, dict[str, t.Any]]
     role_problems = role_variables.check(cluster, groups, specs) if specs is not None else []
     checker = Checker(inventory, specs, {problem[0].split('[')[0].split('.')[0] for problem in role_problems})
     problems = checker.run()
-    if specs is not None:
-        problems += [Problem(variable, value, reason, fix, host)
-                     for variable, value, reason, fix, host in role_problems]
+    problems += [Problem(variable, value, reason, fix, host) for variable, value, reason, fix, host in role_problems]
     if problems:
         return problems, {}
     version = KUBERNETES_VERSION.match(checker.settings['caas_kubernetes_version'])
