@@ -6,7 +6,7 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    """Options the kubeadm modules share (module_utils/kubeadm.py argument_spec builds their specs)."""
+    """Options the kubeadm modules share (module_utils/commands.py argument_spec builds their specs)."""
 
     DOCUMENTATION = r'''
 options:

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 name: artifacts_locked
 short_description: An artifact manifest with the digests of the images a bundle copied
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Takes an artifact manifest (docs/artifacts.md) and returns it with the digest of each named image written
     in, for one Kubernetes release (and the test images). The collection's manifest names images by tag only;

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 name: calico_pool_problems
 short_description: What is wrong with Calico IP pool settings, and what a running cluster cannot take
-version_added: 0.6.0
+version_added: 0.1.0
 description:
   - Takes C(calico_ip_pools) (a list of C(name), C(cidr), C(block_size), C(encapsulation), ...) and returns one
     message per problem, each naming the pool, the bad value and the fix; an empty list when the pools are good.

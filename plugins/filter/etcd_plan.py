@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 name: etcd_plan
 short_description: What the etcd role must do to make the etcd group one healthy cluster
-version_added: 0.4.0
+version_added: 0.1.0
 description:
   - Compares the etcd group of the inventory with the hosts that hold etcd data and the cluster's member list,
     and returns whether a new cluster starts, which members go, which hosts join, and every problem that must stop

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 name: no_proxy
 short_description: The NO_PROXY list of a cluster host
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Takes a host's variables (C(hostvars[inventory_hostname])) and returns what must never go through the data
     center's proxy, the same list the inventory validation reports; C(caas_no_proxy) plus the node, pod and

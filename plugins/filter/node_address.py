@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 name: node_address
 short_description: The address other hosts reach a host at
-version_added: 0.3.0
+version_added: 0.1.0
 description:
   - Takes a host's variables (C(hostvars[name])) and returns its C(caas_node_ip), else its C(ansible_host), else
     its inventory name; the one rule every role uses for node addresses (docs/inventory.md).
@@ -33,15 +33,15 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.caas.platform.plugins.plugin_utils import node_identity
+
 
 def node_address(host_vars):
     if not hasattr(host_vars, 'get'):
         raise AnsibleFilterError('node_address expects a host\'s variables (hostvars[name]), got %r' % (host_vars,))
-    for key in ('caas_node_ip', 'ansible_host', 'inventory_hostname'):
-        value = host_vars.get(key)
-        if value:
-            return str(value)
-    raise AnsibleFilterError('node_address: the host has no caas_node_ip, ansible_host or inventory_hostname')
+    if not host_vars.get('inventory_hostname'):
+        raise AnsibleFilterError('node_address: the variables have no inventory_hostname (pass hostvars[name])')
+    return node_identity.node_address(host_vars)
 
 
 class FilterModule(object):

@@ -33,14 +33,15 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.caas.platform.plugins.plugin_utils import node_identity
+
 
 def node_name(host_vars):
     if not hasattr(host_vars, 'get'):
         raise AnsibleFilterError('node_name expects a host\'s variables (hostvars[name]), got %r' % (host_vars,))
-    name = host_vars.get('caas_node_name') or str(host_vars.get('inventory_hostname') or '').split('.', maxsplit=1)[0]
-    if not name:
-        raise AnsibleFilterError('node_name: the host has no caas_node_name or inventory_hostname')
-    return str(name)
+    if not host_vars.get('inventory_hostname'):
+        raise AnsibleFilterError('node_name: the variables have no inventory_hostname (pass hostvars[name])')
+    return node_identity.node_name(host_vars)
 
 
 class FilterModule(object):

@@ -17,12 +17,12 @@ from __future__ import annotations
 import json
 import re
 
-from ansible_collections.caas.platform.plugins.module_utils.kubeadm import KubeadmError, PrivateFile, kubeadm_message
+from ansible_collections.caas.platform.plugins.module_utils.commands import CommandError, PrivateFile, command_message, run
 
 MISSING_KIND = re.compile(r'no matches for kind "([^"]+)"|ensure CRDs are installed first', re.I)
 
 
-class KubectlError(KubeadmError):
+class KubectlError(CommandError):
     """kubectl failed; the message is its own."""
 
 
@@ -56,7 +56,7 @@ def interpret_diff(rc, stdout, stderr):
     # Differences found; stderr may still hold warnings (deprecations, Pod Security), but no error line.
     if rc == 1 and not re.search(r'^\s*error', stderr or '', re.M | re.I):
         return True, stdout
-    raise KubectlError('kubectl diff failed (rc=%d): %s' % (rc, kubeadm_message(stdout, stderr)))
+    raise KubectlError('kubectl diff failed (rc=%d): %s' % (rc, command_message(stdout, stderr)))
 
 
 def resource_names(stdout):
@@ -92,5 +92,11 @@ def server_side_apply(module, kubectl, kubeconfig, path, field_manager, force_co
     rc, stdout, stderr = module.run_command(base_argv(kubectl, kubeconfig) + ['apply'] + flags
                                             + ['-f', path, '-o', 'name'])
     if rc != 0:
-        raise KubectlError('kubectl apply failed (rc=%d): %s' % (rc, kubeadm_message(stdout, stderr)))
+        raise KubectlError('kubectl apply failed (rc=%d): %s' % (rc, command_message(stdout, stderr)))
     return True, diff, resource_names(stdout)
+
+
+def kubectl_json(module, kubectl, kubeconfig, args):
+    """kubectl's JSON answer."""
+    _rc, stdout, _stderr = run(module, base_argv(kubectl, kubeconfig) + list(args) + ['-o', 'json'])
+    return json.loads(stdout)

@@ -138,8 +138,8 @@ restart_required:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.caas.platform.plugins.module_utils.kubeadm import (
-    ConfigFile, KubeadmError, argument_spec, json_stream, run)
+from ansible_collections.caas.platform.plugins.module_utils.commands import CommandError, argument_spec, run
+from ansible_collections.caas.platform.plugins.module_utils.kubeadm import ConfigFile, json_stream
 
 # Which static pod reads which certificate; admin.conf and super-admin.conf are read by clients per call.
 READERS = {
@@ -174,7 +174,7 @@ def due(certificates, names, renew_before_days, force):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            **argument_spec('cluster'),
+            **argument_spec('kubeadm', 'cluster'),
             state=dict(type='str', choices=['checked', 'renewed', 'uploaded'], default='checked'),
             certificates=dict(type='list', elements='str', default=['all']),
             renew_before_days=dict(type='int', default=30),
@@ -238,7 +238,7 @@ def main():
         finally:
             if config:
                 config.__exit__(None, None, None)
-    except KubeadmError as exc:
+    except CommandError as exc:
         module.fail_json(msg=str(exc))
     module.exit_json(**result)
 

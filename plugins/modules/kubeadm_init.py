@@ -155,8 +155,9 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.caas.platform.plugins.module_utils.commands import CommandError, argument_spec, run
 from ansible_collections.caas.platform.plugins.module_utils.kubeadm import (
-    CONTROL_PLANE_COMPONENTS, ConfigFile, KubeadmError, argument_spec, check_documents, node_state, run)
+    CONTROL_PLANE_COMPONENTS, ConfigFile, check_documents, node_state)
 
 # kubeadm's phase name of each component.
 PHASES = {'kube-apiserver': 'apiserver', 'kube-controller-manager': 'controller-manager',
@@ -197,7 +198,7 @@ def update_manifests(module, documents, state):
                 for component in changed:
                     run(module, [params['kubeadm_path'], 'init', 'phase', 'control-plane', PHASES[component],
                                  '--config', path])
-    except KubeadmError as exc:
+    except CommandError as exc:
         module.fail_json(msg=str(exc), node=state)
     module.exit_json(**result)
 
@@ -210,7 +211,7 @@ def refusal(state, kubernetes_dir):
                 'first, or initialise another host' % kubernetes_dir)
     if state['control_plane_manifests'] or state['admin_kubeconfig'] or state['stacked_etcd'] or state['joined']:
         return ('an earlier kubeadm init or join stopped half-way on this host (found: %s under %s). Nothing was '
-                'changed; run `kubeadm reset` on it (playbooks/reset.yml) and try again'
+                'changed; run `kubeadm reset` on it (docs/kubernetes.md, Reset a node) and try again'
                 % (', '.join(state['control_plane_manifests'] + ['admin.conf'] * state['admin_kubeconfig']
                              + ['kubelet.conf'] * state['joined']) or 'etcd manifest', kubernetes_dir))
     return None
@@ -219,7 +220,7 @@ def refusal(state, kubernetes_dir):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            **argument_spec('node'),
+            **argument_spec('kubeadm', 'node'),
             config=dict(type='list', elements='dict', required=True),
             kubernetes_version=dict(type='str', required=True),
             upload_certs=dict(type='bool', default=False),
@@ -261,7 +262,7 @@ def main():
             if params['skip_phases']:
                 argv.append('--skip-phases=%s' % ','.join(params['skip_phases']))
             run(module, argv)
-    except KubeadmError as exc:
+    except CommandError as exc:
         module.fail_json(msg=str(exc), node=state)
     module.exit_json(changed=True, initialized=True, node=state)
 

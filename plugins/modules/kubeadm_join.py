@@ -116,8 +116,8 @@ import json
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.caas.platform.plugins.module_utils.kubeadm import (
-    ConfigFile, KubeadmError, argument_spec, check_documents, node_state, run)
+from ansible_collections.caas.platform.plugins.module_utils.commands import CommandError, argument_spec, run
+from ansible_collections.caas.platform.plugins.module_utils.kubeadm import ConfigFile, check_documents, node_state
 
 
 def role_mismatch(state, control_plane, kubernetes_dir):
@@ -125,14 +125,14 @@ def role_mismatch(state, control_plane, kubernetes_dir):
     is_control_plane = bool(state['control_plane_manifests'])
     if control_plane and not is_control_plane:
         return ('this host has joined the cluster as a worker (%s/kubelet.conf, no control-plane manifests); a '
-                'worker is not turned into a control-plane node in place. Drain and remove it '
-                '(playbooks/remove_node.yml), then join it again as a control-plane node' % kubernetes_dir)
+                'worker is not turned into a control-plane node in place. Drain, delete and reset it '
+                '(docs/kubernetes.md, Reset a node), then join it again as a control-plane node' % kubernetes_dir)
     if not control_plane and is_control_plane:
         return ('this host is a control-plane node (%s/manifests); it is not made a worker in place. Remove it from '
                 'the control plane first' % kubernetes_dir)
     if control_plane and not state['control_plane']:
         return ('an earlier control-plane join stopped half-way on this host (manifests: %s, admin.conf: %s). '
-                'Nothing was changed; run `kubeadm reset` on it (playbooks/reset.yml) and join again'
+                'Nothing was changed; run `kubeadm reset` on it (docs/kubernetes.md, Reset a node) and join again'
                 % (', '.join(state['control_plane_manifests']), state['admin_kubeconfig']))
     return None
 
@@ -154,7 +154,7 @@ def cluster_has_node(module, name):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            **argument_spec('node', 'kubectl'),
+            **argument_spec('kubeadm', 'node', 'kubectl'),
             config=dict(type='dict', required=True),
             kubernetes_version=dict(type='str', required=True),
             token=dict(type='str', no_log=True),
@@ -188,18 +188,18 @@ def main():
         if name:
             try:
                 known = cluster_has_node(module, name)
-            except KubeadmError as exc:
+            except CommandError as exc:
                 module.fail_json(msg=str(exc), node=state)
             if known is False:
                 module.fail_json(msg='this host has joined a cluster (%s/kubelet.conf) but the cluster has no node %s '
                                      'any more (it was deleted). Nothing was changed; run `kubeadm reset` on it '
-                                     '(playbooks/reset.yml) and join it again' % (params['kubernetes_dir'], name),
+                                     '(docs/kubernetes.md, Reset a node) and join it again' % (params['kubernetes_dir'], name),
                                  node=state)
         module.exit_json(changed=False, joined=False, node=state)
     if state['control_plane_manifests'] or state['admin_kubeconfig']:
         module.fail_json(msg='an earlier kubeadm run left control-plane files on this host without kubelet.conf '
                              '(manifests: %s, admin.conf: %s). Nothing was changed; run `kubeadm reset` on it '
-                             '(playbooks/reset.yml) and join again'
+                             '(docs/kubernetes.md, Reset a node) and join again'
                              % (', '.join(state['control_plane_manifests']) or 'none', state['admin_kubeconfig']),
                          node=state)
 
@@ -219,7 +219,7 @@ def main():
             if params['skip_phases']:
                 argv.append('--skip-phases=%s' % ','.join(params['skip_phases']))
             run(module, argv)
-    except KubeadmError as exc:
+    except CommandError as exc:
         module.fail_json(msg=str(exc), node=state)
     module.exit_json(changed=True, joined=True, node=state)
 

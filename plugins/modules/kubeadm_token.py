@@ -121,8 +121,8 @@ import re
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.caas.platform.plugins.module_utils.kubeadm import (
-    KubeadmError, argument_spec, ca_cert_hash, json_stream, parse_duration, run)
+from ansible_collections.caas.platform.plugins.module_utils.commands import CommandError, argument_spec, run
+from ansible_collections.caas.platform.plugins.module_utils.kubeadm import ca_cert_hash, json_stream, parse_duration
 
 TOKEN_RE = re.compile(r'^[a-z0-9]{6}\.[a-z0-9]{16}$')
 
@@ -147,7 +147,7 @@ def api_endpoint(kubeconfig):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            **argument_spec('cluster'),
+            **argument_spec('kubeadm', 'cluster'),
             state=dict(type='str', choices=['present', 'absent'], default='present'),
             token=dict(type='str', no_log=True),
             description=dict(type='str', default='caas.platform join'),
@@ -178,7 +178,7 @@ def main():
         tokens = list_tokens(module)
     except (IOError, OSError, ValueError) as exc:
         module.fail_json(msg='cannot read the cluster CA or kubeconfig: %s' % exc)
-    except KubeadmError as exc:
+    except CommandError as exc:
         module.fail_json(msg=str(exc))
     result = dict(changed=False, ca_cert_hashes=hashes, api_server_endpoint=endpoint, token='', token_id='')
     now = datetime.datetime.now(datetime.timezone.utc)
@@ -218,7 +218,7 @@ def main():
         made = [t for t in list_tokens(module) if t['token'] == created]
         result.update(token=created, token_id=created.split('.')[0],
                       expires=made[0].get('expires') if made else None)
-    except KubeadmError as exc:
+    except CommandError as exc:
         module.fail_json(msg=str(exc))
     module.exit_json(**result)
 

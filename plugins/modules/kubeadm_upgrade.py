@@ -116,8 +116,9 @@ import re
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.caas.platform.plugins.module_utils.kubeadm import (
-    KubeadmError, argument_spec, json_stream, kubectl_json, manifest_image_tag, minor_of, run)
+from ansible_collections.caas.platform.plugins.module_utils.commands import CommandError, argument_spec, run
+from ansible_collections.caas.platform.plugins.module_utils.kubeadm import json_stream, manifest_image_tag, minor_of
+from ansible_collections.caas.platform.plugins.module_utils.kubectl import kubectl_json
 
 
 def version_tuple(version):
@@ -149,7 +150,7 @@ def cluster_version(module, kubeconfig):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            **argument_spec('node', 'kubectl'),
+            **argument_spec('kubeadm', 'node', 'kubectl'),
             action=dict(type='str', choices=['plan', 'apply', 'node'], required=True),
             version=dict(type='str'),
             etcd_upgrade=dict(type='bool', default=True),
@@ -219,7 +220,7 @@ def main():
             argv.append('--dry-run')
         _rc, stdout, _stderr = run(module, argv)
         result['stdout_lines'] = stdout.splitlines()
-    except KubeadmError as exc:
+    except CommandError as exc:
         module.fail_json(msg=str(exc))
     module.exit_json(**result)
 

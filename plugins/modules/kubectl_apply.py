@@ -93,14 +93,13 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.caas.platform.plugins.module_utils.kubeadm import argument_spec
+from ansible_collections.caas.platform.plugins.module_utils.commands import argument_spec
 from ansible_collections.caas.platform.plugins.module_utils.kubectl import (
     KubectlError, ManifestFile, list_document, server_side_apply)
 
 
 def main():
     spec = argument_spec('kubectl', 'cluster')
-    del spec['kubeadm_path']  # kubectl alone
     spec.update(definition=dict(type='list', elements='dict'), src=dict(type='path'),
                 field_manager=dict(type='str', default='caas-platform'),
                 force_conflicts=dict(type='bool', default=False))

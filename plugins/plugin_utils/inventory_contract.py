@@ -17,7 +17,9 @@ import re
 import typing as t
 import urllib.parse
 
-from ansible_collections.caas.platform.plugins.plugin_utils import artifact_manifest, calico_pools, role_variables
+from ansible_collections.caas.platform.plugins.plugin_utils import (
+    api_endpoint, artifact_manifest, calico_pools, role_variables)
+from ansible_collections.caas.platform.plugins.plugin_utils.node_identity import address_source, node_name
 
 # The three newest Kubernetes minors; the artifact manifest carries the exact releases.
 SUPPORTED_KUBERNETES_MINORS = ('1.34', '1.35', '1.36')
@@ -358,13 +360,14 @@ class Checker:
         mode = self.settings['caas_api_lb_mode']
         vip = self.settings['caas_api_vip']
         port = self.settings['caas_api_port']
-        if not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535:
-            self.refuse('caas_api_port', port, 'is not a TCP port', 'use a whole number from 1 to 65535, e.g. 6443')
+        problem = api_endpoint.port_problem(port)
+        if problem:
+            self.refuse('caas_api_port', port, *problem)
         if mode == 'haproxy_keepalived':
             rid = self.settings['caas_api_vrrp_router_id']
-            if not isinstance(rid, int) or isinstance(rid, bool) or not 1 <= rid <= 255:
-                self.refuse('caas_api_vrrp_router_id', rid, 'is not a VRRP virtual router id',
-                            'use a whole number from 1 to 255 that no other VRRP group on the node network uses')
+            problem = api_endpoint.router_id_problem(rid)
+            if problem:
+                self.refuse('caas_api_vrrp_router_id', rid, *problem)
         if vip in (None, ''):
             self.refuse('caas_api_vip', vip, 'is required: it is the address of the Kubernetes API',
                         'set an unused address of caas_node_network')
@@ -377,12 +380,9 @@ class Checker:
         self.vip = address
         node_network = self.networks.get('caas_node_network')
         if mode != 'external' and node_network:
-            if address not in node_network:
-                self.refuse('caas_api_vip', vip, f'is outside caas_node_network {node_network}; a {mode} VIP '
-                            'moves between hosts of that network', f'choose an unused address of {node_network}')
-            elif address in (node_network.network_address, node_network.broadcast_address):
-                self.refuse('caas_api_vip', vip, f'is the network or broadcast address of {node_network}',
-                            'choose an unused host address of caas_node_network')
+            problem = api_endpoint.vip_problem(address, node_network, mode)
+            if problem:
+                self.refuse('caas_api_vip', vip, *problem)
 
     # -- hosts ------------------------------------------------------------------------------
 
@@ -393,8 +393,7 @@ class Checker:
         by_name: dict[str, list[str]] = {}
         for host in self.inv.cluster_hosts():
             hv = self.inv.hostvars.get(host, {})
-            source = 'caas_node_ip' if hv.get('caas_node_ip') else 'ansible_host'
-            raw = hv.get(source, host)
+            source, raw = address_source(hv, host)
             try:
                 ip = ipaddress.ip_address(str(raw))
             except ValueError:
@@ -410,12 +409,13 @@ class Checker:
                 if vip is not None and ip == vip:
                     self.refuse('caas_api_vip', str(vip), f'is the address of host {host}',
                                 'choose an address that no host uses')
-            node_name = hv.get('caas_node_name') or host.split('.')[0]
-            if not (isinstance(node_name, str) and DNS_LABEL.match(node_name)):
-                self.refuse('caas_node_name', node_name, 'is not a valid Kubernetes node name (a lower-case DNS label)',
+            # The raw setting, so that a number or a list is refused rather than turned into a name.
+            name = hv.get('caas_node_name') or node_name(hv, host)
+            if not (isinstance(name, str) and DNS_LABEL.match(name)):
+                self.refuse('caas_node_name', name, 'is not a valid Kubernetes node name (a lower-case DNS label)',
                             'set caas_node_name to lower-case letters, digits and "-"', host)
             else:
-                by_name.setdefault(node_name, []).append(host)
+                by_name.setdefault(name, []).append(host)
             node_os = self.inv.host_setting(host, 'caas_node_os')
             if node_os not in SUPPORTED_NODE_OS:
                 self.refuse('caas_node_os', node_os, 'is not a supported node operating system',

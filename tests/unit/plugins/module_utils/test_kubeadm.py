@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.caas.platform.plugins.module_utils import kubeadm
+from ansible_collections.caas.platform.plugins.module_utils import commands, kubeadm
 
 FIXTURES = Path(__file__).resolve().parents[2] / 'fixtures' / 'kubeadm'
 
@@ -86,7 +86,7 @@ def test_several_json_objects_one_after_the_other_are_all_read():
 
 def test_the_message_is_kubeadms_error_without_warnings_or_the_stack_trace_hint():
     stderr = (FIXTURES / 'join-error.txt').read_text()
-    message = kubeadm.kubeadm_message('', stderr)
+    message = commands.command_message('', stderr)
     assert message.startswith('error: error execution phase control-plane-prepare/download-certs')
     assert 'WARNING' not in message and 'stack trace' not in message
 
@@ -98,13 +98,13 @@ def test_preflight_errors_keep_their_error_lines():
               '[preflight] If you know what you are doing, you can make a check non-fatal with '
               '`--ignore-preflight-errors=...`\n'
               'To see the stack trace of this error execute with --v=5 or higher\n')
-    assert kubeadm.kubeadm_message('', stderr) == ('error execution phase preflight: [preflight] Some fatal errors '
+    assert commands.command_message('', stderr) == ('error execution phase preflight: [preflight] Some fatal errors '
                                                    'occurred:\n\t[ERROR Port-6443]: Port 6443 is in use')
 
 
 def test_without_stderr_the_end_of_stdout_is_the_message():
-    assert kubeadm.kubeadm_message('line 1\nsomething failed\n', '') == 'line 1\nsomething failed'
-    assert kubeadm.kubeadm_message('', '') == '(no message)'
+    assert commands.command_message('line 1\nsomething failed\n', '') == 'line 1\nsomething failed'
+    assert commands.command_message('', '') == '(no message)'
 
 
 def test_documents_are_checked_for_kind_and_api_version():
@@ -158,6 +158,16 @@ def test_kubeadm_messages_never_carry_a_token_or_certificate_key():
               '    --discovery-token-ca-cert-hash sha256:' + 'b' * 64 + ' \\\n'
               '    --control-plane --certificate-key ' + 'f' * 64 + '\n'
               'error: something failed after the join command was printed\n')
-    message = kubeadm.kubeadm_message(stdout, '')
+    message = commands.command_message(stdout, '')
     assert 'abcdef.0123456789abcdef' not in message and 'f' * 64 not in message
-    assert kubeadm.redact('--token abcdef.0123456789abcdef') == '--token <bootstrap token>'
+    assert commands.redact('--token abcdef.0123456789abcdef') == '--token <bootstrap token>'
+
+
+def test_each_module_gets_the_shared_options_of_the_parts_it_names():
+    assert sorted(commands.argument_spec('kubectl', 'cluster')) == ['kubeconfig', 'kubectl_path']
+    spec = commands.argument_spec('kubeadm', 'node')
+    assert spec == {'kubeadm_path': dict(type='path', default='/usr/local/bin/kubeadm'),
+                    'kubernetes_dir': dict(type='path', default='/etc/kubernetes')}
+    # Each call builds its own dicts: a module changing its spec cannot change another's.
+    spec['kubeadm_path']['default'] = '/opt/bin/kubeadm'
+    assert commands.argument_spec('kubeadm')['kubeadm_path']['default'] == '/usr/local/bin/kubeadm'

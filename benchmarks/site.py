@@ -1,0 +1,100 @@
+# -*- coding: utf-8 -*-
+# Copyright: caas.platform contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The cost of playbooks/site.yml on the lab: a first run on fresh hosts and the no-op re-run operators do most.
+
+For each run: the wall time, each layer's (playbook's) wall time, the task results per host (ok, changed, skipped),
+the controller's CPU seconds (ansible-playbook and its ssh clients, not the hosts'), that CPU per host, and a
+profile: the slowest tasks and the time per module. The ratio re-run/first is the figure of issue 16 (target 0.2).
+
+  .venv/bin/python benchmarks/site.py            fresh hosts (scripts/lab down, up, pki), then site.yml twice
+  .venv/bin/python benchmarks/site.py --rerun    site.yml once more on the running lab (a profile of the no-op path)
+
+Needs the lab's artifacts built (scripts/lab build). Writes benchmarks/results/site.json (site_rerun.json with
+--rerun). Never run it beside another lab or a molecule scenario: the 2 cores are the measurement.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+RESULTS = REPO / 'benchmarks' / 'results'
+LAB = REPO / 'scripts' / 'lab'
+
+
+def run_site(label: str) -> dict:
+    """One site.yml run on the lab, with the site_profile callback; its figures."""
+    with tempfile.NamedTemporaryFile(suffix='.json') as profile:
+        env = dict(os.environ, ANSIBLE_NOCOLOR='1', CAAS_SITE_PROFILE=profile.name,
+                   ANSIBLE_CALLBACK_PLUGINS=str(REPO / 'benchmarks' / 'callback_plugins'),
+                   ANSIBLE_CALLBACKS_ENABLED='ansible.builtin.timer,site_profile')
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        started = time.monotonic()
+        result = subprocess.run([str(LAB), 'site'], cwd=REPO, env=env, capture_output=True, text=True, check=False)
+        wall = time.monotonic() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if result.returncode != 0:
+            sys.stderr.write(result.stdout[-6000:] + result.stderr[-3000:])
+            raise SystemExit(f'{label}: site.yml failed (rc {result.returncode})')
+        data = json.loads(Path(profile.name).read_text())
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    hosts = data['hosts']
+    by_action: dict[str, float] = collections.Counter()
+    for task in data['tasks']:
+        by_action[task['action']] += task['seconds']
+    return {
+        'wall_seconds': round(wall, 1),
+        'layers_seconds': {name: round(layer['seconds'], 1) for name, layer in data['layers'].items()},
+        'task_results_per_host': {host: counts for host, counts in hosts.items()},
+        'max_task_results_per_host': max(counts['total'] for counts in hosts.values()),
+        'changed': sum(counts.get('changed', 0) for counts in hosts.values()),
+        'controller_cpu_seconds': round(cpu, 1),
+        'controller_cpu_seconds_per_host': round(cpu / len(hosts), 2),
+        'slowest_tasks': [{key: task[key] for key in ('seconds', 'layer', 'name', 'results')}
+                          for task in data['tasks'][:30]],
+        'seconds_by_module': {action: round(seconds, 1) for action, seconds in
+                              sorted(by_action.items(), key=lambda item: item[1], reverse=True)[:15]},
+    }
+
+
+def summary(name: str, run: dict) -> str:
+    return (f"{name}: {run['wall_seconds']} s, results/host max {run['max_task_results_per_host']}, "
+            f"changed {run['changed']}, controller CPU {run['controller_cpu_seconds']} s "
+            f"({run['controller_cpu_seconds_per_host']} s/host)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--rerun', action='store_true', help='one run on the running lab, no fresh hosts')
+    args = parser.parse_args()
+    if args.rerun:
+        data = {'rerun': run_site('re-run')}
+        out = RESULTS / 'site_rerun.json'
+    else:
+        for step in ('down', 'up', 'pki'):
+            subprocess.run([str(LAB), step], cwd=REPO, check=True)
+        first = run_site('first run')
+        rerun = run_site('re-run')
+        data = {'first': first, 'rerun': rerun, 'ratio': round(rerun['wall_seconds'] / first['wall_seconds'], 3)}
+        out = RESULTS / 'site.json'
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(data, indent=2) + '\n')
+    for name, run in data.items():
+        if isinstance(run, dict):
+            print(summary(name, run))
+    if 'ratio' in data:
+        print(f"ratio re-run/first: {data['ratio']} (target 0.2)")
+
+
+if __name__ == '__main__':
+    main()
