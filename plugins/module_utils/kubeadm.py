@@ -30,6 +30,8 @@ CONTROL_PLANE_COMPONENTS = ('kube-apiserver', 'kube-controller-manager', 'kube-s
 
 # kubeadm's configuration API by Kubernetes minor: v1beta4 from 1.31 (v1beta3 is refused from 1.34).
 CONFIG_API_VERSIONS = ((31, 'kubeadm.k8s.io/v1beta4'), (22, 'kubeadm.k8s.io/v1beta3'))
+KUBEADM_KINDS = ('InitConfiguration', 'ClusterConfiguration', 'JoinConfiguration', 'ResetConfiguration',
+                 'UpgradeConfiguration')
 
 
 def minor_of(version):
@@ -95,12 +97,18 @@ def render_documents(documents):
 
 
 def check_documents(documents, kubernetes_version, required_kinds):
-    """Refuse documents kubeadm would misread: a missing kind, or a kubeadm document at the wrong API version."""
+    """Refuse documents kubeadm would misread: a missing kind, or a kubeadm document at the wrong API version. A
+    kubeadm document without apiVersion gets the one the Kubernetes version reads (the one place it is chosen)."""
     expected = config_api_version(kubernetes_version)
     kinds = []
     for index, doc in enumerate(documents):
-        if not isinstance(doc, dict) or not doc.get('kind') or not doc.get('apiVersion'):
-            raise ValueError('config document %d has no kind or apiVersion' % index)
+        if not isinstance(doc, dict) or not doc.get('kind'):
+            raise ValueError('config document %d has no kind' % index)
+        if not doc.get('apiVersion'):
+            if doc['kind'] not in KUBEADM_KINDS:
+                raise ValueError('config document %s has no apiVersion (only kubeadm\'s own kinds may leave it out)'
+                                 % doc['kind'])
+            doc['apiVersion'] = expected
         if doc['apiVersion'].startswith('kubeadm.k8s.io/') and doc['apiVersion'] != expected:
             raise ValueError('config document %s is at %s, but Kubernetes %s reads %s: render it at %s'
                              % (doc['kind'], doc['apiVersion'], kubernetes_version, expected, expected))

@@ -44,9 +44,14 @@ options:
     description:
       - 'For a C(.tar.gz) or C(.tgz) archive, archive member path to destination file, for example
         C({"bin/containerd": "/usr/local/bin/containerd"}).'
+      - Or a list of archive member paths (what the C(caas.platform.artifacts) lookup returns as C(members)), with
+        O(install_dir): each is installed there under its base name.
       - Member paths compare without a leading C(./).
       - One of O(dest) and O(members) is required.
-    type: dict
+    type: raw
+  install_dir:
+    description: With O(members) as a list, the directory each member is installed in, under its base name.
+    type: path
   mode:
     description: The mode of each destination, as an octal string.
     type: str
@@ -124,6 +129,17 @@ EXAMPLES = r"""
       bin/containerd-shim-runc-v2: /usr/local/bin/containerd-shim-runc-v2
       bin/ctr: /usr/local/bin/ctr
     ca_path: /etc/ssl/certs/caas-ca.pem
+
+- name: Install every member of the artifact the manifest lists, under its base name
+  vars:
+    etcd: "{{ query('caas.platform.artifacts', 'etcd', files_repo_url=caas_files_repo_url) | first }}"
+  caas.platform.artifact_install:
+    name: etcd
+    version: "{{ etcd.version }}"
+    url: "{{ etcd.url }}"
+    sha256: "{{ etcd.sha256 }}"
+    members: "{{ etcd.members }}"
+    install_dir: /usr/local/bin
 """
 
 RETURN = r"""
@@ -159,6 +175,7 @@ downloaded:
 """
 
 import os
+import posixpath
 import re
 
 from ansible.module_utils.basic import AnsibleModule
@@ -176,8 +193,18 @@ def targets_of(module):
     if params['dest']:
         targets = [(params['dest'], None)]
     elif params['members']:
+        members = params['members']
+        if isinstance(members, list):
+            if not params['install_dir']:
+                refuse(module, 'members is a list: give install_dir, the directory to install them in')
+            members = dict((str(m), os.path.join(params['install_dir'], posixpath.basename(str(m)))) for m in members)
+        elif not isinstance(members, dict):
+            refuse(module, 'members is %r: give a dict (archive member -> destination) or a list with install_dir'
+                   % (members,))
+        elif params['install_dir']:
+            refuse(module, 'install_dir goes with members given as a list, not as a dict')
         targets = []
-        for member, dest in params['members'].items():
+        for member, dest in members.items():
             if not isinstance(dest, str) or not dest:
                 refuse(module, 'members: %s maps to %r; map each archive member to a destination path' % (member, dest))
             targets.append((dest, str(member)))
@@ -262,7 +289,8 @@ def main():
             url=dict(type='str', required=True),
             sha256=dict(type='str', required=True),
             dest=dict(type='path'),
-            members=dict(type='dict'),
+            members=dict(type='raw'),
+            install_dir=dict(type='path'),
             mode=dict(type='str', default='0755'),
             owner=dict(type='str', default='root'),
             group=dict(type='str', default='root'),

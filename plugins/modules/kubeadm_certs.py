@@ -48,6 +48,8 @@ options:
       - kubeadm configuration documents, as data, for a node whose configuration should not be read from the
         cluster (C(--config)); for example a ClusterConfiguration naming another C(certificatesDir).
       - Without it kubeadm reads the cluster's C(kubeadm-config) ConfigMap.
+      - kubeadm's own documents may leave out C(apiVersion) when a C(ClusterConfiguration) names its
+        C(kubernetesVersion): they get the API version that version reads.
     type: list
     elements: dict
 extends_documentation_fragment:
@@ -139,7 +141,7 @@ restart_required:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.caas.platform.plugins.module_utils.commands import CommandError, argument_spec, run
-from ansible_collections.caas.platform.plugins.module_utils.kubeadm import ConfigFile, json_stream
+from ansible_collections.caas.platform.plugins.module_utils.kubeadm import ConfigFile, check_documents, json_stream
 
 # Which static pod reads which certificate; admin.conf and super-admin.conf are read by clients per call.
 READERS = {
@@ -192,6 +194,17 @@ def main():
                          % (', '.join(unknown) + (' is' if len(unknown) == 1 else ' are'),
                             ', '.join(sorted(READERS))))
     documents = [dict(doc) for doc in params['config'] or []]
+    if any(not doc.get('apiVersion') for doc in documents):
+        # kubeadm's own documents may leave their apiVersion out: the ClusterConfiguration's version chooses it.
+        version = next((doc.get('kubernetesVersion') for doc in documents
+                        if doc.get('kind') == 'ClusterConfiguration' and doc.get('kubernetesVersion')), None)
+        if not version:
+            module.fail_json(msg='config: documents without apiVersion need a ClusterConfiguration with its '
+                                 'kubernetesVersion to choose it')
+        try:
+            check_documents(documents, version, ())
+        except ValueError as exc:
+            module.fail_json(msg='config: %s' % exc)
     if documents and params['state'] == 'uploaded':
         # With --config, kubeadm takes the key only from the InitConfiguration (it refuses the flag).
         init = [doc for doc in documents if doc.get('kind') == 'InitConfiguration']

@@ -28,7 +28,9 @@ options:
     elements: dict
     required: true
   kubernetes_version:
-    description: The Kubernetes version being installed; the kubeadm documents must be at the API version it reads.
+    description:
+      - The Kubernetes version being installed; the kubeadm documents must be at the API version it reads.
+      - A kubeadm document (C(InitConfiguration), C(ClusterConfiguration)) without C(apiVersion) gets that one.
     type: str
     required: true
   upload_certs:

@@ -26,7 +26,10 @@ options:
     type: dict
     required: true
   kubernetes_version:
-    description: The Kubernetes version being installed; the document must be at the API version it reads.
+    description:
+      - The Kubernetes version being installed; the document must be at the API version it reads.
+      - A document without C(apiVersion) gets that one (the C(caas.platform.kubeadm_join_configuration) filter
+        builds it so).
     type: str
     required: true
   token:

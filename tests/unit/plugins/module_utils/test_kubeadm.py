@@ -119,6 +119,12 @@ def test_documents_are_checked_for_kind_and_api_version():
         kubeadm.check_documents([init], '1.36.3', ('InitConfiguration', 'ClusterConfiguration'))
     with pytest.raises(ValueError, match='document 0 has no kind'):
         kubeadm.check_documents([{'apiVersion': 'v1'}], '1.36.3', ())
+    # kubeadm's own kinds may leave their apiVersion to the module: the version's is set.
+    join = {'kind': 'JoinConfiguration'}
+    assert kubeadm.check_documents([join], '1.36.3', ('JoinConfiguration',)) == ['JoinConfiguration']
+    assert join['apiVersion'] == 'kubeadm.k8s.io/v1beta4'
+    with pytest.raises(ValueError, match='KubeletConfiguration has no apiVersion'):
+        kubeadm.check_documents([{'kind': 'KubeletConfiguration'}], '1.36.3', ())
 
 
 def test_the_config_file_is_private_and_gone_afterwards():

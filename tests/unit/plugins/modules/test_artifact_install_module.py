@@ -268,3 +268,20 @@ def test_dest_and_members_are_exclusive(run_module, repo, pki, tmp_path):
     result = run_module('artifact_install', expect_failure=True,
                         **dict((k, v) for k, v in runc(repo, pki, tmp_path).items() if k != 'dest'))
     assert 'give dest (a plain binary) or members' in result['msg']
+
+
+def test_members_as_a_list_go_to_the_install_dir_under_their_base_names(run_module, repo, pki, tmp_path):
+    members = repo.content['members']['containerd']
+    args = containerd(repo, pki, tmp_path, members=['bin/containerd', './bin/ctr'], install_dir=str(tmp_path / 'bin'))
+    result = run_module('artifact_install', **args)
+    assert sorted(result['installed']) == [str(tmp_path / 'bin' / 'containerd'), str(tmp_path / 'bin' / 'ctr')]
+    assert (tmp_path / 'bin' / 'ctr').read_bytes() == members['bin/ctr']
+    # The same install given as a dict changes nothing: one rule for both forms.
+    same = containerd(repo, pki, tmp_path, members={'bin/containerd': str(tmp_path / 'bin' / 'containerd'),
+                                                    'bin/ctr': str(tmp_path / 'bin' / 'ctr')})
+    assert run_module('artifact_install', **same)['changed'] is False
+    without_dir = run_module('artifact_install', expect_failure=True,
+                             **containerd(repo, pki, tmp_path, members=['bin/ctr']))
+    assert 'members is a list: give install_dir' in without_dir['msg']
+    both = run_module('artifact_install', expect_failure=True, **dict(same, install_dir=str(tmp_path)))
+    assert 'install_dir goes with members given as a list' in both['msg']
