@@ -22,7 +22,8 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from build import MANIFEST, dump_manifest, manifest_header  # noqa: E402  pylint: disable=wrong-import-position
+from builder.common import MANIFEST  # noqa: E402  pylint: disable=wrong-import-position
+from builder.manifest import dump_manifest, manifest_header  # noqa: E402  pylint: disable=wrong-import-position
 
 # Manifest file name -> the key of its checksums in CHECKSUMS.yml.
 UPSTREAM_KEYS = {

@@ -2,7 +2,7 @@
 # Copyright: caas.platform contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The collection's manifest holds upstream's checksums and no image digest; the lab build writes its own
-manifest and checks reproducibility build against build (lab/artifacts/build.py, lab/artifacts/upstream.py)."""
+manifest and checks reproducibility build against build (lab/artifacts/builder/manifest.py, lab/artifacts/upstream.py)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(REPO / 'lab' / 'artifacts'))
 
-import build  # noqa: E402  pylint: disable=wrong-import-position,import-error
+from builder import manifest as build  # noqa: E402  pylint: disable=wrong-import-position,import-error
 import upstream  # noqa: E402  pylint: disable=wrong-import-position,import-error
 
 MANIFEST = yaml.safe_load((REPO / 'artifacts' / 'manifest.yml').read_text())

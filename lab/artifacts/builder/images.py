@@ -1,0 +1,359 @@
+# Copyright: caas.platform contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""OCI images made with buildah from the built binaries (and Debian packages where needed), reproducibly."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+import shutil
+import tarfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .common import (
+    ARCH,
+    BUILD_DIR,
+    BuildError,
+    CONTAINERS_CONF,
+    IMAGE_PATH,
+    IMAGE_PATH_ENV,
+    MANIFEST,
+    canonical,
+    read_json,
+    remember,
+    run,
+    scratch_dir,
+    sha256_file,
+    write_json)
+from .debian import debian_closure, debian_debs, extract_debs
+from .bundle import bundle_stamp_path
+
+# -- images ----------------------------------------------------------------------------------------
+
+@dataclass
+class ImageSpec:
+    image: str                  # upstream name, e.g. registry.k8s.io/pause
+    tag: str
+    inputs: dict                # what goes into the root filesystem, for the stamp
+    populate: object            # populate(root): writes the root filesystem
+    config: dict                # entrypoint, cmd, user, env, ports, workdir
+    revision: int = 1
+    owners: dict = field(default_factory=dict)     # file in the image -> "uid:gid", for files not root's
+
+
+def base_files(root):
+    """What distroless/static gives a Go binary: accounts, /tmp, and name lookups in files, then DNS."""
+    (root / 'etc').mkdir(parents=True, exist_ok=True)
+    (root / 'etc' / 'passwd').write_text('root:x:0:0:root:/root:/sbin/nologin\n'
+                                         'nobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n'
+                                         'nonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n')
+    (root / 'etc' / 'group').write_text('root:x:0:\nnobody:x:65534:\nnonroot:x:65532:\n')
+    (root / 'etc' / 'nsswitch.conf').write_text('hosts: files dns\n')
+    for directory, mode in (('tmp', 0o1777), ('root', 0o700)):
+        (root / directory).mkdir(parents=True, exist_ok=True)
+        (root / directory).chmod(mode)
+
+
+def install(source, dest, mode=0o755):
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, dest)
+    dest.chmod(mode)
+
+
+def kubernetes_image(name, entry, built):
+    """kube-apiserver, kube-controller-manager, kube-scheduler: the binary in /usr/local/bin."""
+    def populate(root):
+        base_files(root)
+        install(built.out_dir / name, root / 'usr' / 'local' / 'bin' / name)
+    return ImageSpec(entry['image'], entry['tag'], {name: built.outputs[name]}, populate,
+                     {'entrypoint': [f'/usr/local/bin/{name}'], 'env': [IMAGE_PATH_ENV]})
+
+
+# kube-proxy's iptables and nftables modes run these (conntrack clears UDP flows of removed services).
+KUBE_PROXY_TOOLS = ('iptables', 'nftables', 'conntrack', 'netbase')
+
+
+def kube_proxy_image(entry, built):
+    """kube-proxy with iptables (nft backend, as Debian 12 defaults to), ip6tables, nft and conntrack
+    from Debian 12's packages, checked to run in the root filesystem before it is committed."""
+    packages = debian_closure(KUBE_PROXY_TOOLS)
+
+    def populate(root):
+        extract_debs(debian_debs(packages), root)
+        # What update-alternatives does in iptables' postinst.
+        for table in ('iptables', 'ip6tables'):
+            for suffix in ('', '-restore', '-save'):
+                (root / 'usr' / 'sbin' / f'{table}{suffix}').symlink_to(f'{table}-nft{suffix}')
+        base_files(root)
+        install(built.out_dir / 'kube-proxy', root / 'usr' / 'local' / 'bin' / 'kube-proxy')
+        for tool in ('iptables', 'ip6tables', 'iptables-restore', 'nft', 'conntrack', 'kube-proxy'):
+            run('chroot', root, tool, '--version', env={'PATH': IMAGE_PATH}, capture=True)
+
+    return ImageSpec(entry['image'], entry['tag'], {'kube-proxy': built.outputs['kube-proxy'], 'debian': packages},
+                     populate, {'entrypoint': ['/usr/local/bin/kube-proxy'], 'env': [IMAGE_PATH_ENV]})
+
+
+def etcd_image(entry, built):
+    def populate(root):
+        base_files(root)
+        for binary in ('etcd', 'etcdctl', 'etcdutl'):
+            install(built.out_dir / binary, root / 'usr' / 'local' / 'bin' / binary)
+        (root / 'var' / 'lib' / 'etcd').mkdir(parents=True)
+    inputs = {b: built.outputs[b] for b in ('etcd', 'etcdctl', 'etcdutl')}
+    return ImageSpec(entry['image'], entry['tag'], inputs, populate,
+                     {'cmd': ['/usr/local/bin/etcd'], 'env': [IMAGE_PATH_ENV], 'ports': ['2379/tcp', '2380/tcp']})
+
+
+def coredns_image(entry, built):
+    """Upstream's image: /coredns as nonroot, allowed to bind port 53 by a file capability."""
+    def populate(root):
+        base_files(root)
+        install(built.out_dir / 'coredns', root / 'coredns')
+        run('setcap', 'cap_net_bind_service=+ep', root / 'coredns')
+    return ImageSpec(entry['image'], entry['tag'], {'coredns': built.outputs['coredns']}, populate,
+                     {'entrypoint': ['/coredns'], 'user': '65532:65532', 'workdir': '/',
+                      'ports': ['53/tcp', '53/udp']})
+
+
+def pause_image(entry, built):
+    """Upstream's image: /pause alone, run as 65535."""
+    return ImageSpec(entry['image'], entry['tag'], {'pause': built.outputs['pause']},
+                     lambda root: install(built.out_dir / 'pause', root / 'pause'),
+                     {'entrypoint': ['/pause'], 'user': '65535:65535'})
+
+
+def busybox_image(entry):
+    """Debian's busybox-static in an image of upstream's name: /bin/busybox and a symlink per applet."""
+    packages = debian_closure(['busybox-static'])
+    upstream_version = re.sub(r'^\d+:|-[^-]+$', '', packages['busybox-static'])
+    if upstream_version != entry['tag']:
+        raise BuildError(f'Debian has busybox-static {packages["busybox-static"]}, the manifest says {entry["tag"]}')
+
+    def populate(root):
+        with scratch_dir() as unpacked:
+            extract_debs(debian_debs(packages), Path(unpacked))
+            busybox = Path(unpacked) / 'bin' / 'busybox'
+            applets = run(busybox, '--list-full', capture=True).split()
+            base_files(root)
+            install(busybox, root / 'bin' / 'busybox')
+        for applet in applets:
+            if '/' in applet and applet != 'bin/busybox':
+                (root / applet).parent.mkdir(parents=True, exist_ok=True)
+                (root / applet).symlink_to('/bin/busybox')
+
+    return ImageSpec(entry['image'], entry['tag'], {'debian': packages}, populate,
+                     {'cmd': ['sh'], 'env': [IMAGE_PATH_ENV]})
+
+
+def check_stamp(root, command, tag):
+    """The command, run in the root filesystem, prints the version stamp tag: the image runs what was built."""
+    printed = run('chroot', root, *command, env={'PATH': IMAGE_PATH}, capture=True).strip()
+    if printed != tag:
+        raise BuildError(f'{" ".join(command)} prints {printed!r} in the image, not the version stamp {tag}')
+
+
+def data_files(built, prefix):
+    """{path below prefix: file} of the build's data files below the released module's directory prefix."""
+    return {name.removeprefix(prefix): path for name, path in built.data.items() if name.startswith(prefix)}
+
+
+# What the service scripts of calico-node's image run (runit's runsvdir, sv and svlogd, sh, bash, which, cp...),
+# what felix runs (iptables and ip6tables of both backends, ipset, ip, conntrack, modprobe, arp), and the ps and
+# find that upstream's image has too.
+CALICO_NODE_TOOLS = ('runit', 'iptables', 'ipset', 'iproute2', 'conntrack', 'kmod', 'net-tools', 'procps', 'netbase',
+                     'dash', 'bash', 'coreutils', 'debianutils', 'sed', 'grep', 'findutils')
+CALICO_NODE_CHECKS = (('iptables', '--version'), ('iptables-legacy-save', '--version'),
+                      ('ip6tables-nft-restore', '--version'), ('ipset', '--version'), ('ip', '-V'),
+                      ('conntrack', '--version'), ('modprobe', '--version'), ('arp', '--version'),
+                      ('bash', '--version'), ('which', 'runsvdir', 'sv', 'svlogd', 'chpst'))
+
+
+def calico_node_image(entry, built):
+    """Upstream's calico/node without BIRD and eBPF: /bin/calico-node (setuid root, as upstream's), the module's
+    node/filesystem (runit services, rc.local, start_runit and the other scripts, copied as they are; sbin/ goes
+    to /usr/sbin as upstream's Dockerfile puts it) and Debian 12's packages for what they run, iptables with the
+    nft backend as the default (felix picks iptables-legacy-* or iptables-nft-* itself, like the host's rules).
+    BIRD is calico's fork in C, not a Go module: the image is for CALICO_NETWORKING_BACKEND vxlan (or none),
+    with which rc.local enables neither BIRD nor confd."""
+    packages = debian_closure(CALICO_NODE_TOOLS)
+    filesystem = data_files(built, 'node/filesystem/')
+
+    def populate(root):
+        extract_debs(debian_debs(packages), root)
+        # What update-alternatives does in the postinst of iptables and debianutils (start_runit runs which).
+        for table in ('iptables', 'ip6tables'):
+            for suffix in ('', '-restore', '-save'):
+                (root / 'usr' / 'sbin' / f'{table}{suffix}').symlink_to(f'{table}-nft{suffix}')
+        (root / 'usr' / 'bin' / 'which').symlink_to('which.debianutils')
+        # runit's /etc/service links to its runsvdir as init; upstream's image has a directory of its own there.
+        (root / 'etc' / 'service').unlink()
+        base_files(root)
+        for name, source in filesystem.items():
+            # The module cache keeps no modes: the scripts are those with a #! line, and rc.local, which
+            # start_runit runs as a program too (sh runs a file without #! itself).
+            script = name == 'etc/rc.local' or source.read_bytes().startswith(b'#!')
+            install(source, root / re.sub(r'^sbin/', 'usr/sbin/', name), 0o755 if script else 0o644)
+        install(built.data['node/LICENSE'], root / 'licenses' / 'LICENSE', 0o644)
+        install(built.out_dir / 'calico-node', root / 'usr' / 'bin' / 'calico-node', 0o4755)
+        for command in CALICO_NODE_CHECKS:
+            run('chroot', root, *command, env={'PATH': IMAGE_PATH}, capture=True)
+        check_stamp(root, ('calico-node', '-v'), entry['tag'])
+
+    inputs = {'calico-node': built.outputs['calico-node'], 'debian': packages,
+              'filesystem': {name: sha256_file(source) for name, source in filesystem.items()},
+              'license': sha256_file(built.data['node/LICENSE'])}
+    return ImageSpec(entry['image'], entry['tag'], inputs, populate,
+                     {'cmd': ['start_runit'], 'env': [IMAGE_PATH_ENV, 'SVDIR=/etc/service/enabled']})
+
+
+# The plugins upstream's calico/cni image ships beside Calico's (built from projectcalico's fork of the
+# containernetworking plugins; here the manifest's CNI plugins release). Not flannel: only Canal uses it.
+CALICO_CNI_PLUGINS = ('bandwidth', 'host-local', 'loopback', 'portmap', 'tuning')
+
+
+def calico_cni_image(entry, built, plugins):
+    """Upstream's calico/cni: /opt/cni/bin with calico, calico-ipam (the same program, chosen by its name), the
+    standard plugins, and install (the command), which copies all but itself to the host's /host/opt/cni/bin
+    and writes the CNI configuration and kubeconfig to /host/etc/cni/net.d."""
+    missing = [p for p in CALICO_CNI_PLUGINS if p not in plugins.outputs]
+    if missing:
+        raise BuildError(f'the calico/cni image needs the CNI plugins {", ".join(missing)}: add them to the '
+                         f'members of cni-plugins in {MANIFEST}')
+    bin_dir = Path('opt') / 'cni' / 'bin'
+
+    def populate(root):
+        base_files(root)
+        for name in ('calico', 'calico-ipam'):
+            install(built.out_dir / 'calico', root / bin_dir / name)
+        install(built.out_dir / 'install', root / bin_dir / 'install')
+        for plugin in CALICO_CNI_PLUGINS:
+            install(plugins.out_dir / plugin, root / bin_dir / plugin)
+        install(built.data['cni-plugin/LICENSE'], root / 'licenses' / 'LICENSE', 0o644)
+        for name in ('calico', 'calico-ipam'):
+            check_stamp(root, (f'/{bin_dir}/{name}', '-v'), entry['tag'])
+
+    inputs = {**{b: built.outputs[b] for b in ('calico', 'install')},
+              **{p: plugins.outputs[p] for p in CALICO_CNI_PLUGINS},
+              'license': sha256_file(built.data['cni-plugin/LICENSE'])}
+    return ImageSpec(entry['image'], entry['tag'], inputs, populate,
+                     {'cmd': [f'/{bin_dir}/install'], 'env': [f'PATH=/{bin_dir}:{IMAGE_PATH}'],
+                      'workdir': f'/{bin_dir}'})
+
+
+def calico_kube_controllers_image(entry, built):
+    """Upstream's calico/kube-controllers: /usr/bin/kube-controllers and check-status (its probes) run as 999,
+    who owns the status file kube-controllers writes and check-status reads, and the profile files."""
+    owned = ('status/status.json', 'profiles/mem.pprof', 'profiles/cpu.pprof')
+
+    def populate(root):
+        base_files(root)
+        for binary in ('kube-controllers', 'check-status'):
+            install(built.out_dir / binary, root / 'usr' / 'bin' / binary)
+        install(built.data['kube-controllers/LICENSE'], root / 'licenses' / 'LICENSE', 0o644)
+        for name in owned:
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / name).touch(0o644)
+        check_stamp(root, ('/usr/bin/kube-controllers', '--version'), entry['tag'])
+        check_stamp(root, ('/usr/bin/check-status', '-v'), entry['tag'])
+
+    inputs = {**{b: built.outputs[b] for b in ('kube-controllers', 'check-status')},
+              'license': sha256_file(built.data['kube-controllers/LICENSE'])}
+    return ImageSpec(entry['image'], entry['tag'], inputs, populate,
+                     {'entrypoint': ['/usr/bin/kube-controllers'], 'user': '999', 'env': [IMAGE_PATH_ENV]},
+                     owners={f'/{name}': '999:0' for name in owned})
+
+
+@functools.cache
+def buildah_version():
+    return run('buildah', '--version', capture=True).strip()
+
+
+def buildah(*args):
+    # A storage of our own under CAAS_BUILD_DIR (vfs: works anywhere), so that nothing else is touched.
+    storage = BUILD_DIR / 'containers'
+    env = dict(os.environ, CONTAINERS_CONF=str(CONTAINERS_CONF))
+    return run('buildah', '--root', storage / 'storage', '--runroot', storage / 'run', '--storage-driver', 'vfs',
+               *args, env=env, capture=True).strip()
+
+
+def buildah_config_args(config):
+    args = ['--os', 'linux', '--arch', ARCH]
+    if 'entrypoint' in config:
+        args += ['--entrypoint', json.dumps(config['entrypoint'])]
+    if 'cmd' in config:
+        args += ['--cmd', json.dumps(config['cmd'])]
+    if 'user' in config:
+        args += ['--user', config['user']]
+    if 'workdir' in config:
+        args += ['--workingdir', config['workdir']]
+    for env in config.get('env', []):
+        args += ['--env', env]
+    for port in config.get('ports', []):
+        args += ['--port', port]
+    return args
+
+
+def commit_image(spec, root, layout):
+    """One layer from root, committed dated 1970 with a gzip-compressed layer into an OCI layout."""
+    container = buildah('from', '--name', f'caas-build-{os.getpid()}-{spec.image.replace("/", "-")}', 'scratch')
+    try:
+        buildah('copy', container, root, '/')
+        # buildah copy makes everything root's; these files are copied again with their owner.
+        for path, owner in sorted(spec.owners.items()):
+            buildah('copy', '--chown', owner, container, root / path.lstrip('/'), path)
+        buildah('config', *buildah_config_args(spec.config), container)
+        buildah('commit', '--quiet', '--timestamp', '0', '--disable-compression=false', '--format', 'oci',
+                container, f'oci:{layout}:{spec.image}:{spec.tag}')
+    finally:
+        buildah('rm', container)
+
+
+def pack_oci_archive(layout, dest):
+    """The OCI layout as a reproducible tar (an oci-archive): sorted, dated 0, owned by 0:0."""
+    tmp = dest.with_name(dest.name + '.tmp')
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    paths = sorted(p.relative_to(layout).as_posix() for p in layout.rglob('*'))
+    with tarfile.open(tmp, 'w', format=tarfile.GNU_FORMAT) as tar:
+        for name in paths:
+            info = tar.gettarinfo(layout / name, arcname=name)
+            info.mtime, info.uid, info.gid, info.uname, info.gname = 0, 0, 0, '', ''
+            info.mode = 0o755 if info.isdir() else 0o644
+            if info.isdir():
+                tar.addfile(info)
+            else:
+                with open(layout / name, 'rb') as handle:
+                    tar.addfile(info, handle)
+    tmp.replace(dest)
+
+
+def manifest_digest(layout):
+    """The image's manifest digest (what a registry serves it by), checked against the blob itself."""
+    digest = json.loads((layout / 'index.json').read_text())['manifests'][0]['digest']
+    if 'sha256:' + sha256_file(layout / 'blobs' / 'sha256' / digest.split(':', 1)[1]) != digest:
+        raise BuildError(f'{layout}: the manifest blob does not match its digest {digest}')
+    return digest
+
+
+def build_image(spec, bundle):
+    """images/<image>/<tag>.oci.tar unless its stamp records the same inputs. Returns (digest, cached)."""
+    dest = bundle / 'images' / spec.image / f'{spec.tag}.oci.tar'
+    stamp_path = bundle_stamp_path(dest)
+    inputs = canonical({'revision': spec.revision, 'buildah': buildah_version(), 'config': spec.config, 'arch': ARCH,
+                        'contents': spec.inputs, **({'owners': spec.owners} if spec.owners else {})})
+    stamp = read_json(stamp_path)
+    if stamp and stamp['inputs'] == inputs and dest.is_file() and sha256_file(dest) == stamp['archive_sha256']:
+        remember('artifacts', f'{spec.image}:{spec.tag}', inputs, stamp['digest'])
+        return stamp['digest'], True
+    with scratch_dir() as tmp:
+        root, layout = Path(tmp) / 'rootfs', Path(tmp) / 'oci'
+        root.mkdir()
+        spec.populate(root)
+        commit_image(spec, root, layout)
+        digest = manifest_digest(layout)
+        pack_oci_archive(layout, dest)
+    write_json(stamp_path, {'inputs': inputs, 'digest': digest, 'archive_sha256': sha256_file(dest)})
+    remember('artifacts', f'{spec.image}:{spec.tag}', inputs, digest)
+    return digest, False

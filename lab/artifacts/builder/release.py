@@ -1,0 +1,129 @@
+# Copyright: caas.platform contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One release of the data center: every file and image of a Kubernetes minor, built or taken from its stamp."""
+
+from __future__ import annotations
+
+import functools
+import sys
+import time
+
+from .common import ARCH, BuildError
+from .gobuild import go_build
+from .recipes import (
+    KUBERNETES_COMMANDS,
+    calico,
+    cni_plugins,
+    containerd,
+    coredns,
+    crictl,
+    etcd,
+    helm,
+    kube_bench,
+    kubernetes,
+    pause,
+    runc)
+from .bundle import bundle_file
+from .images import (
+    build_image,
+    busybox_image,
+    calico_cni_image,
+    calico_kube_controllers_image,
+    calico_node_image,
+    coredns_image,
+    etcd_image,
+    kube_proxy_image,
+    kubernetes_image,
+    pause_image)
+
+# -- one release -----------------------------------------------------------------------------------
+
+# The build each manifest file comes from, and the build (or builds: the recipe gets each one's Built) and
+# recipe of each image.
+FILE_BUILDS = {**{name: 'kubernetes' for name in KUBERNETES_COMMANDS},
+               **{name: name for name in ('containerd', 'runc', 'cni-plugins', 'crictl', 'etcd', 'helm',
+                                          'kube-bench')},
+               'calico-crds': 'calico'}
+IMAGE_RECIPES = {**{name: ('kubernetes', functools.partial(kubernetes_image, name))
+                    for name in ('kube-apiserver', 'kube-controller-manager', 'kube-scheduler')},
+                 'kube-proxy': ('kubernetes', kube_proxy_image), 'etcd': ('etcd', etcd_image),
+                 'coredns': ('coredns', coredns_image), 'pause': ('pause', pause_image),
+                 'calico-node': ('calico', calico_node_image),
+                 'calico-cni': (('calico', 'cni-plugins'), calico_cni_image),
+                 'calico-kube-controllers': ('calico', calico_kube_controllers_image)}
+TEST_IMAGE_RECIPES = {'busybox': busybox_image}
+
+
+class Release:
+    """Builds the artifacts of one Kubernetes minor, timing each step."""
+
+    def __init__(self, entry, bundle):
+        self.entry, self.bundle = entry, bundle
+        self.steps = {}         # step -> {seconds, cached} or {seconds, error}
+        self.builds = {}        # component -> Built, or the BuildError it failed with
+
+    def timed(self, step, action):
+        start = time.monotonic()
+        try:
+            value, cached = action()
+        except BuildError as error:
+            self.steps[step] = {'seconds': round(time.monotonic() - start, 1), 'error': str(error)}
+            print(f'FAILED {step}: {error}', file=sys.stderr, flush=True)
+            raise
+        self.steps[step] = {'seconds': round(time.monotonic() - start, 1), 'cached': cached}
+        print(f'{step}: {time.monotonic() - start:.1f} s{" (cached)" if cached else ""}', flush=True)
+        return value
+
+    def run_build(self, component):
+        """The component's build at the version this minor's manifest entries name."""
+        files, images = self.entry['files'], self.entry['images']
+        if component == 'kubernetes':
+            return go_build(kubernetes(self.entry['version']))
+        if component == 'pause':
+            return pause(images['pause']['tag'], f'v{self.entry["version"]}')
+        if component == 'coredns':
+            return go_build(coredns(images['coredns']['tag'].removeprefix('v')))
+        if component == 'calico':
+            return go_build(calico(files['calico-crds']['version']))
+        if component == 'cni-plugins':
+            plugins = [m.format(arch=ARCH).removeprefix('./') for m in files[component]['members']]
+            return go_build(cni_plugins(files[component]['version'], plugins))
+        recipes = {'containerd': containerd, 'runc': runc, 'crictl': crictl, 'etcd': etcd, 'helm': helm,
+                   'kube-bench': kube_bench}
+        return go_build(recipes[component](files[component]['version']))
+
+    def build(self, component):
+        """The component's Built, made once per run."""
+        if component not in self.builds:
+            try:
+                self.builds[component] = self.timed(f'build {component}', lambda: self.run_build(component))
+            except BuildError as error:
+                self.builds[component] = error
+        if isinstance(self.builds[component], BuildError):
+            raise BuildError(f'{component} could not be built')
+        return self.builds[component]
+
+    def file(self, name):
+        if name not in FILE_BUILDS:
+            raise BuildError(f'no recipe for the file {name}')
+        built = self.build(FILE_BUILDS[name])
+        return self.timed(f'file {name}', lambda: bundle_file(name, self.entry['files'][name], built, self.bundle))
+
+    def image(self, name):
+        if name not in IMAGE_RECIPES:
+            raise BuildError(f'no recipe for the image {name}')
+        entry, (components, recipe) = self.entry['images'][name], IMAGE_RECIPES[name]
+        components = (components,) if isinstance(components, str) else components
+        if name == 'etcd' and entry['tag'].split('-')[0] != (etcd_version := self.entry['files']['etcd']['version']):
+            raise BuildError(f'the etcd image tag {entry["tag"]} is not of etcd {etcd_version}')
+        # The calico-crds file's version is the Calico release that is built: the images must be of it.
+        calico_tag = f'v{self.entry["files"]["calico-crds"]["version"]}' if 'calico' in components else None
+        if calico_tag and entry['tag'] != calico_tag:
+            raise BuildError(f'the {name} image tag {entry["tag"]} is not the calico-crds file\'s Calico {calico_tag}')
+        built = [self.build(c) for c in components]
+        return self.timed(f'image {name}', lambda: build_image(recipe(entry, *built), self.bundle))
+
+    def test_image(self, name, entry):
+        if name not in TEST_IMAGE_RECIPES:
+            raise BuildError(f'no recipe for the test image {name}')
+        return self.timed(f'test image {name}', lambda: build_image(TEST_IMAGE_RECIPES[name](entry), self.bundle))
