@@ -55,7 +55,7 @@ def run_site(label: str) -> dict:
     return {
         'wall_seconds': round(wall, 1),
         'layers_seconds': {name: round(layer['seconds'], 1) for name, layer in data['layers'].items()},
-        'task_results_per_host': {host: counts for host, counts in hosts.items()},
+        'task_results_per_host': dict(hosts),
         'max_task_results_per_host': max(counts['total'] for counts in hosts.values()),
         'changed': sum(counts.get('changed', 0) for counts in hosts.values()),
         'controller_cpu_seconds': round(cpu, 1),

@@ -45,7 +45,7 @@ options:
       - 'For a C(.tar.gz) or C(.tgz) archive, archive member path to destination file, for example
         C({"bin/containerd": "/usr/local/bin/containerd"}).'
       - Or a list of archive member paths (what the C(caas.platform.artifacts) lookup returns as C(members)), with
-        O(install_dir): each is installed there under its base name.
+        O(install_dir), each installed there under its base name.
       - Member paths compare without a leading C(./).
       - One of O(dest) and O(members) is required.
     type: raw

@@ -49,7 +49,7 @@ options:
         cluster (C(--config)); for example a ClusterConfiguration naming another C(certificatesDir).
       - Without it kubeadm reads the cluster's C(kubeadm-config) ConfigMap.
       - kubeadm's own documents may leave out C(apiVersion) when a C(ClusterConfiguration) names its
-        C(kubernetesVersion): they get the API version that version reads.
+        C(kubernetesVersion); they get the API version that version reads.
     type: list
     elements: dict
 extends_documentation_fragment:

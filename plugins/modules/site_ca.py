@@ -14,7 +14,7 @@ description:
     C(/etc/caas/pki/artifacts-ca.crt), readable by all, in one module run; every role that downloads from the files
     repository or pulls from the mirror uses this task and the path it returns.
   - With an empty O(src) nothing is installed and the path returned is empty (the system trust store is used).
-  - An action plugin: it reads O(src) on the controller and runs M(caas.platform.files) on the host.
+  - An action plugin, which reads O(src) on the controller and runs M(caas.platform.files) on the host.
 options:
   src:
     description: The PEM CA on the controller; empty for none.

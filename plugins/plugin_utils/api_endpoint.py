@@ -137,16 +137,17 @@ def loadbalancer_problems(settings):
                 f'is outside the node network {network}; the VIP can only move between hosts of one network',
                 f'set caas_node_ip of {host} to its address on {network}'))
         if vip is not None and ip == vip:
-            refuse('api_loadbalancer_vip (caas_api_vip)', str(vip), (f'is the address of lb host {host}',
-                                                                'choose an address that no host uses'))
+            refuse('api_loadbalancer_vip (caas_api_vip)', str(vip),
+                   (f'is the address of lb host {host}', 'choose an address that no host uses'))
     if len(set(addresses)) != len(addresses):
-        refuse('the lb hosts\' node addresses', addresses, ('are not distinct',
-                                                                       'give each lb host its own caas_node_ip'))
+        refuse('the lb hosts\' node addresses', addresses,
+               ('are not distinct', 'give each lb host its own caas_node_ip'))
     backends = settings['backends']
     if not backends:
-        refuse('api_loadbalancer_backends', [], ('is empty (no control_plane host)', 'add the control-plane hosts to the '
-                                                   'control_plane group, or list them in api_loadbalancer_backends '
-                                                   'as {name, address}'))
+        refuse('api_loadbalancer_backends', [], (
+            'is empty (no control_plane host)',
+            'add the control-plane hosts to the control_plane group, or list them in api_loadbalancer_backends as '
+            '{name, address}'))
     for backend in backends:
         if not isinstance(backend, dict) or not BACKEND_NAME.match(str(backend.get('name', ''))) \
                 or not backend.get('address'):

@@ -24,4 +24,5 @@ def node_address(host_vars, host=None):
 def node_name(host_vars, host=None):
     """The name the host registers as (Kubernetes node, etcd member): caas_node_name, else the first label of its
     inventory name."""
-    return str(host_vars.get('caas_node_name') or str(host or host_vars.get('inventory_hostname') or '').split('.')[0])
+    return str(host_vars.get('caas_node_name')
+               or str(host or host_vars.get('inventory_hostname') or '').split('.', maxsplit=1)[0])

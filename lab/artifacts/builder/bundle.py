@@ -24,6 +24,7 @@ from .common import (
 
 # -- bundle files ----------------------------------------------------------------------------------
 
+
 def write_tar_gz(dest, members, mtime, data=None):
     """A reproducible tar.gz: members {archive name: file} (mode 0755), data {archive name: file} (0644),
     their directories, sorted, owned by 0:0, all dated mtime, and a gzip header without name or date."""

@@ -15,6 +15,7 @@ from .common import BUILD_DIR, BuildError, run, write_json
 
 # -- Debian packages for the images that need more than static binaries ----------------------------
 
+
 def debian_closure(packages):
     """{package: candidate version} for the packages and everything they depend on. apt-cache takes
     seconds here (no package cache), so the answer is kept until apt's lists or preferences change."""

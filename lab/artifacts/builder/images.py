@@ -33,6 +33,7 @@ from .bundle import bundle_stamp_path
 
 # -- images ----------------------------------------------------------------------------------------
 
+
 @dataclass
 class ImageSpec:
     image: str                  # upstream name, e.g. registry.k8s.io/pause

@@ -12,6 +12,7 @@ from .common import ARCH, RESULTS, read_json, write_json
 
 # -- manifest, results, main -----------------------------------------------------------------------
 
+
 def checksum_slots(manifest, minor):
     """(kind, name) -> the per-architecture dict that holds the entry's checksum, for a minor and the test images."""
     release = manifest['kubernetes'][minor]

@@ -98,8 +98,8 @@ def test_preflight_errors_keep_their_error_lines():
               '[preflight] If you know what you are doing, you can make a check non-fatal with '
               '`--ignore-preflight-errors=...`\n'
               'To see the stack trace of this error execute with --v=5 or higher\n')
-    assert commands.command_message('', stderr) == ('error execution phase preflight: [preflight] Some fatal errors '
-                                                   'occurred:\n\t[ERROR Port-6443]: Port 6443 is in use')
+    assert commands.command_message('', stderr) == (
+        'error execution phase preflight: [preflight] Some fatal errors occurred:\n\t[ERROR Port-6443]: Port 6443 is in use')
 
 
 def test_without_stderr_the_end_of_stdout_is_the_message():

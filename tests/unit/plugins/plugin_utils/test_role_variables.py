@@ -36,6 +36,13 @@ def test_required_from_inventory_only_where_the_defaults_leave_it_empty(specs):
     assert specs['workers'].required_from_inventory == []
 
 
+def test_the_inputs_of_day_2_playbooks_are_role_variables_too(specs):
+    # -e etcd_replace_member=etcd3 (playbooks/etcd_replace_member.yml) passes the site's validation.
+    assert 'etcd_replace_member' in specs['etcd'].options
+    assert 'etcd_restore_snapshot' in specs['etcd'].options
+    assert not specs['etcd'].options['etcd_replace_member'].get('required')
+
+
 def test_longest_prefix_owns_the_variable(specs):
     assert role_variables.role_of('kubernetes_node_max_pods', specs).name == 'kubernetes_node'
     assert role_variables.role_of('control_plane_bind_port', specs).name == 'control_plane'
