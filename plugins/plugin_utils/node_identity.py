@@ -16,9 +16,9 @@ def address_source(host_vars, host):
     return 'inventory_hostname', host
 
 
-def node_address(host_vars, host=None):
-    """The address other hosts reach the host at."""
-    return str(address_source(host_vars, host or host_vars.get('inventory_hostname') or '')[1])
+def node_address(host_vars):
+    """The address other hosts reach the host at (host_vars: hostvars[name], with its inventory_hostname)."""
+    return str(address_source(host_vars, host_vars.get('inventory_hostname') or '')[1])
 
 
 def node_name(host_vars, host=None):
