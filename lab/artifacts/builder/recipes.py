@@ -123,7 +123,7 @@ def kube_vip(version):
     if not commit:
         raise BuildError(f'the module proxy records no commit for {module} {tag}: the build stamp needs it')
     return GoBuild('kube-vip', tag, {module: tag}, binaries=[
-        GoBinary('kube-vip', module, ldflags=f'-s -w -X main.Version={tag} -X main.Build={commit}')])
+        GoBinary('kube-vip', module, ldflags=f'-X main.Version={tag} -X main.Build={commit}')])
 
 
 def pause(version, kubernetes_tag):
