@@ -13,6 +13,10 @@
                                with its message, and nothing changed (members, etcd PIDs, keys)
   ha_base.py vip               the lb host that holds the API VIP is killed: the gap until new connections to the
                                VIP succeed again, each way
+  ha_base.py kube-vip          the lab rebuilt from nothing with caas_api_lb_mode kube_vip (no lb hosts), site.yml
+                               twice (the first at -vvv, searched by secrets.py grep; the second changes nothing),
+                               then the same probe killing the control-plane host that holds the VIP (replaces the
+                               running lab)
 
 Needs the lab up with site.yml run (scripts/lab main). Results are printed and written as JSON to
 benchmarks/results/ha_base_<name>.json.
@@ -23,6 +27,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import shutil
 import socket
 import ssl
@@ -94,6 +99,18 @@ def playbook(playbook_path, *extra, inventory=INVENTORY, expect_failure=False):
         sys.stderr.write(result.stdout[-8000:] + result.stderr[-3000:])
         raise SystemExit(f'{playbook_path}: rc {result.returncode}, expected {"a failure" if expect_failure else 0}')
     return seconds, result.stdout
+
+
+def playbook_to_log(playbook_path, log, *extra, inventory=INVENTORY):
+    """Run a playbook with its whole output in `log` (a -vvv run is too large to keep in memory); its wall time."""
+    start = time.monotonic()
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, 'w', encoding='utf-8') as handle:
+        rc = subprocess.run([str(VENV / 'ansible-playbook'), '-i', str(inventory), str(REPO / 'playbooks' / playbook_path),
+                             *extra], env=ENV, cwd=REPO, stdout=handle, stderr=subprocess.STDOUT, check=False).returncode
+    if rc != 0:
+        raise SystemExit(f'{playbook_path}: rc {rc}; its output is in {log}')
+    return round(time.monotonic() - start, 1)
 
 
 def playbook_output(*args, **kwargs):
@@ -371,22 +388,24 @@ def refusals():
         shutil.rmtree(work, ignore_errors=True)
 
 
-def vip_holder(vip, dead=None):
-    """The lb host that holds the VIP; a killed host (`dead`) is not asked."""
-    for host in lab_hosts()['lb']:
-        if host != dead and f' {vip}/' in ssh(host, 'ip -o -4 addr show').stdout:
+def vip_holder(vip, group, dead=None):
+    """The host of `group` that holds the VIP; a killed host (`dead`) is not asked."""
+    for host in lab_hosts()[group]:
+        if host != dead and f' {vip}/' in ssh(host, 'ip -o -4 addr show', check=False).stdout:
             return host
     return None
 
 
-def vip():
+def vip_failover(group, runs=2):
+    """Kills the host of `group` that holds the API VIP, `runs` times (each brought back by scripts/lab up): the
+    longest gap between successful TCP connects to the VIP that ends after the kill."""
     settings = yaml.safe_load((INVENTORY / 'group_vars' / 'all' / 'cluster.yml').read_text())
     target, port = settings['caas_api_vip'], settings['caas_api_port']
-    runs = []
-    for _run in range(2):
-        holder = vip_holder(target)
+    results = []
+    for _run in range(runs):
+        holder = vip_holder(target, group)
         if holder is None:
-            raise SystemExit(f'no lb host holds the VIP {target}')
+            raise SystemExit(f'no host of the {group} group holds the VIP {target}')
         oks, stop = [], threading.Event()
 
         def probe():
@@ -406,18 +425,60 @@ def vip():
         time.sleep(15)
         stop.set()
         thread.join()
-        # The longest time without a successful connect that ends after the kill.
         gaps = [b - a for a, b in zip(oks, oks[1:]) if b >= killed_at]
-        new_holder = vip_holder(target, dead=holder)
-        runs.append({'killed': holder, 'vip_moved_to': new_holder, 'connects_after_kill': len(gaps),
-                     'gap_seconds': round(max(gaps), 2) if gaps else None})
+        new_holder = vip_holder(target, group, dead=holder)
+        results.append({'killed': holder, 'vip_moved_to': new_holder, 'connects_after_kill': len(gaps),
+                        'gap_seconds': round(max(gaps), 2) if gaps else None})
         sh(str(REPO / 'scripts' / 'lab'), 'up')
-        time.sleep(5)
-    save('vip', {'vip': f'{target}:{port}', 'probe': 'TCP connect every 50 ms, 0.3 s timeout', 'runs': runs})
+        time.sleep(20 if group == 'control_plane' else 5)   # a control-plane host takes its static pods back
+    return {'vip': f'{target}:{port}', 'probe': 'TCP connect every 50 ms, 0.3 s timeout', 'runs': results}
+
+
+def vip():
+    save('vip', {'held_by': 'keepalived on the lb hosts (haproxy_keepalived)', **vip_failover('lb')})
+
+
+def kube_vip():
+    """caas_api_lb_mode kube_vip on a lab built from nothing: the lab inventory without its lb hosts, site.yml, then
+    the `vip` probe killing the control-plane host that holds the VIP. Replaces the running lab (scripts/lab down
+    first); leaves it in kube_vip mode: `scripts/lab down && scripts/lab main` brings the usual lab back."""
+    def without_lb(children):
+        children['lb']['hosts'] = {}
+    inventory = inventory_variant(without_lb)
+    try:
+        lab = str(REPO / 'scripts' / 'lab')
+        for step in ('down', 'up', 'pki'):
+            subprocess.run([lab, step], check=True, env=ENV)
+        mode = ('-e', 'caas_api_lb_mode=kube_vip')
+        # The first run at -vvv: benchmarks/secrets.py searches its output for every secret it handled.
+        log = LAB_DIR / 'logs' / 'site-kube-vip-vvv.log'
+        first = playbook_to_log('site.yml', log, '-vvv', *mode, inventory=inventory)
+        second, output = playbook('site.yml', *mode, inventory=inventory)
+        changed = re.findall(r'^(\S+)\s+: ok=\d+\s+changed=([1-9]\d*)', output.split('PLAY RECAP', 1)[1], re.M)
+        if changed:
+            raise SystemExit(f'the second site run changed: {changed}')
+        secret_hits = subprocess.run([str(VENV / 'python'), str(REPO / 'benchmarks' / 'secrets.py'), 'grep', str(log)],
+                                     env=ENV, check=False).returncode
+        holder = vip_holder(yaml.safe_load((INVENTORY / 'group_vars' / 'all' / 'cluster.yml').read_text())
+                            ['caas_api_vip'], 'control_plane')
+        lease = ssh(holder, 'sudo kubectl --kubeconfig /etc/kubernetes/admin.conf -n kube-system get lease '
+                    'plndr-cp-lock -o jsonpath={.spec.holderIdentity}').stdout.strip()
+        result = {'held_by': 'kube-vip on the control-plane hosts (kube_vip), Lease plndr-cp-lock',
+                  'site_seconds': {'first_at_vvv': first, 'second_changed_0': second},
+                  'secret_search_of_the_first_run': 'no hit' if secret_hits == 0 else 'HITS',
+                  'lease_holder_before': lease, **vip_failover('control_plane')}
+    finally:
+        shutil.rmtree(inventory, ignore_errors=True)
+    keepalived = RESULTS / 'ha_base_vip.json'
+    if keepalived.is_file():
+        result['keepalived_gaps_same_probe'] = [r['gap_seconds'] for r in json.loads(keepalived.read_text())['runs']]
+    save('kube_vip', result)
+    if secret_hits:
+        raise SystemExit(f'a secret is in the output of the first site run ({log}): benchmarks/results/secrets_grep.json')
 
 
 COMMANDS = {'etcd-member-loss': etcd_member_loss, 'lab-back': lab_back, 'etcd-restore': etcd_restore,
-            'refusals': refusals, 'vip': vip}
+            'refusals': refusals, 'vip': vip, 'kube-vip': kube_vip}
 
 if __name__ == '__main__':
     if len(sys.argv) != 2 or sys.argv[1] not in COMMANDS:

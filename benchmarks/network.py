@@ -138,22 +138,34 @@ def check(api_client):
         raise SystemExit(f'pod-to-pod or pod-to-Service failed within {SERVER_NS}: {bad}')
 
     # A pod reaches on its own node only what accepts any source (the API on control-plane nodes), never sshd,
-    # the kubelet or etcd (node_prep's firewall). nc -e runs its program only when the connection opened.
+    # the kubelet or etcd (node_prep's firewall); on the next node the same, though its traffic arrives there
+    # masqueraded to its node's address (node_prep's forward chain). nc -e runs its program only when the connection
+    # opened.
     result['pod_to_own_node'] = own = {}
-    for node in core.list_node().items:
-        name = node.metadata.name
+    result['pod_to_next_node'] = other = {}
+    listed = core.list_node().items
+    expectations = {}
+    for node in listed:
         address = next(a.address for a in node.status.addresses if a.type == 'InternalIP')
         control_plane = 'node-role.kubernetes.io/control-plane' in (node.metadata.labels or {})
-        expect = {**HOST_PORTS_CLOSED, **(HOST_PORTS_OPEN_ON_CONTROL_PLANE if control_plane else {})}
-        script = '; '.join(f'nc -w 3 {address} {port} -e /bin/true >/dev/null 2>&1 && echo PORT-{port}=open '
-                           f'|| echo PORT-{port}=closed' for port in expect)
+        expectations[node.metadata.name] = (address, {**HOST_PORTS_CLOSED,
+                                                      **(HOST_PORTS_OPEN_ON_CONTROL_PLANE if control_plane else {})})
+    names_in_order = [node.metadata.name for node in listed]
+    for index, name in enumerate(names_in_order):
+        next_name = names_in_order[(index + 1) % len(names_in_order)]
+        probes = {'own': expectations[name], 'next': expectations[next_name]}
+        script = '; '.join(f'nc -w 3 {address} {port} -e /bin/true >/dev/null 2>&1 && echo {which}-{port}=open '
+                           f'|| echo {which}-{port}=closed'
+                           for which, (address, expect) in probes.items() for port in expect)
         phase, log = run_client(core, SERVER_NS, f'host-probe-{name}', name, script)
-        seen = dict(line[len('PORT-'):].split('=') for line in log.splitlines() if line.startswith('PORT-'))
-        own[name] = {'address': address, 'phase': phase, 'ports': seen}
-        wrong = {port: seen.get(str(port)) for port, want in expect.items() if seen.get(str(port)) != want}
-        if phase != 'Succeeded' or wrong:
-            raise SystemExit(f'a pod on {name} reaches its node where it must not, or not where it must '
-                             f'(expected {expect}): {own[name]}')
+        for which, (address, expect), record in (('own', probes['own'], own), ('next', probes['next'], other)):
+            seen = dict(line[len(which) + 1:].split('=') for line in log.splitlines() if line.startswith(which + '-'))
+            record[name] = {'target': name if which == 'own' else next_name, 'address': address, 'phase': phase,
+                            'ports': seen}
+            wrong = {port: seen.get(str(port)) for port, want in expect.items() if seen.get(str(port)) != want}
+            if phase != 'Succeeded' or wrong:
+                raise SystemExit(f'a pod on {name} reaches the {which} node where it must not, or not where it '
+                                 f'must (expected {expect}): {record[name]}')
 
     # Across namespaces: the baseline refuses, by pod IP and through the Service.
     target_ip = echo[nodes[-1]]

@@ -56,7 +56,8 @@ def lab_secrets():
         'bootstrap token': tokens,
         'encryption key': encryption,
         'private key line': [line for text in keys.values() for line in key_lines(text)],
-        'VRRP password': [(LAB_DIR / 'secrets' / 'vrrp-password').read_text().strip()],
+        # Made by the first haproxy_keepalived run of the lab (none in kube_vip mode).
+        'VRRP password': [vrrp.read_text().strip()] if (vrrp := LAB_DIR / 'secrets' / 'vrrp-password').is_file() else [],
     }, list(keys)
 
 

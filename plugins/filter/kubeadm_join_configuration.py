@@ -28,7 +28,10 @@ options:
     elements: str
     required: true
   control_plane:
-    description: For a control-plane node, its API server's C(advertise_address) and C(bind_port).
+    description:
+      - For a control-plane node, its API server's C(advertise_address) and C(bind_port), and optionally
+        C(patches_dir), the directory of kubeadm's patches for its static pods (the control_plane role's images by
+        digest).
     type: dict
 """
 
@@ -77,6 +80,8 @@ def kubeadm_join_configuration(node, endpoint, ca_cert_hashes, control_plane=Non
         document['controlPlane'] = {'localAPIEndpoint': {
             'advertiseAddress': str(control_plane['advertise_address']),
             'bindPort': int(control_plane['bind_port'])}}
+        if control_plane.get('patches_dir'):
+            document['patches'] = {'directory': str(control_plane['patches_dir'])}
     return document
 
 

@@ -73,7 +73,8 @@ _list:
     - For files, one dict per artifact with C(name), C(version), C(layer), C(path) (upstream host/path),
       C(url), C(sha256) and C(members) (archive members to install, empty for plain binaries).
     - For images, one dict per image with C(name), C(layer), C(image), C(tag), C(reference) (upstream),
-      C(mirror_reference) and C(digest).
+      C(mirror_reference), C(digest) and C(pinned) (C(reference@digest), what pods and runtime settings name;
+      null without a digest).
   type: list
   elements: dict
 '''

@@ -162,10 +162,18 @@ def ca_cert_hash(pem):
     return 'sha256:' + hashlib.sha256(der[spki[1]:spki[2]]).hexdigest()
 
 
+def image_tag(image):
+    """The tag of an image reference (registry[:port]/path:tag[@digest]), or None."""
+    name = str(image).split('@', 1)[0]
+    last = name.rsplit('/', 1)[-1]
+    return last.rpartition(':')[2] if ':' in last else None
+
+
 def manifest_image_tag(path):
-    """The image tag of a static pod manifest (the version a control-plane component runs), or None."""
+    """The image tag of a static pod manifest (the version a control-plane component runs), or None. The
+    control_plane role names images by tag and digest (kubeadm's patches): the tag is the version."""
     if not os.path.exists(path):
         return None
     with open(path) as handle:
-        match = re.search(r'^\s*image:\s*["\']?\S+?:(v?[0-9][^\s"\']*)', handle.read(), re.M)
-    return match.group(1) if match else None
+        match = re.search(r'^\s*image:\s*["\']?([^\s"\']+)', handle.read(), re.M)
+    return image_tag(match.group(1)) if match else None

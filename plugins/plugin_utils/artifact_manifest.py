@@ -135,6 +135,8 @@ def images(manifest: dict, kubernetes_version: str | None, names: t.Sequence[str
             'reference': reference,
             'mirror_reference': f'{registry_mirror}/{reference}' if registry_mirror else reference,
             'digest': digest,
+            # What a pod or a runtime setting names: the tag for people, the digest for what runs.
+            'pinned': f'{reference}@{digest}' if digest else None,
         })
     return result
 

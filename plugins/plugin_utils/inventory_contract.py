@@ -30,10 +30,7 @@ ETCD_TOPOLOGIES = ('stacked', 'external')
 POD_NETWORKS = ('calico', 'none')
 FAILURE_DOMAIN_POLICIES = ('zone', 'rack', 'none')
 # Choices the contract names but the collection cannot deliver yet: refused until they are built.
-NOT_BUILT = {
-    ('caas_api_lb_mode', 'kube_vip'): ('kube-vip is not built into the artifacts yet: nothing would hold the VIP',
-                                       'use haproxy_keepalived (with lb hosts) or external (your own load balancer)'),
-}
+NOT_BUILT: dict[tuple[str, str], tuple[str, str]] = {}
 # TCP ports the platform's own components listen on, on some host of the cluster. caas_api_port must be
 # none of them: haproxy binds it on the lb hosts, and a host may carry several roles. Role settings that
 # move a port (etcd_client_port, ...) are read from the roles' defaults by api_port_owners().
@@ -552,6 +549,12 @@ class Checker:
     def check_api_port_owners(self) -> None:
         port = self.settings['caas_api_port']
         if not isinstance(port, int) or isinstance(port, bool):
+            return
+        bind_port = self.role_setting('control_plane_bind_port')
+        if self.settings['caas_api_lb_mode'] == 'kube_vip' and isinstance(bind_port, int) and port != bind_port:
+            self.refuse('caas_api_port', port, 'with caas_api_lb_mode kube_vip the VIP lands on the API server itself, '
+                        f'which listens on control_plane_bind_port {bind_port}',
+                        f'set caas_api_port to {bind_port} (or control_plane_bind_port to {port})')
             return
         owner = self.api_port_owners().get(port)
         if owner:

@@ -119,6 +119,16 @@ def coredns_image(entry, built):
                       'ports': ['53/tcp', '53/udp']})
 
 
+def kube_vip_image(entry, built):
+    """Upstream's image: /kube-vip alone, its entrypoint. No CA bundle (upstream copies Alpine's): kube-vip talks
+    only to the API server, with the CA of the kubeconfig it is given."""
+    def populate(root):
+        base_files(root)
+        install(built.out_dir / 'kube-vip', root / 'kube-vip')
+    return ImageSpec(entry['image'], entry['tag'], {'kube-vip': built.outputs['kube-vip']}, populate,
+                     {'entrypoint': ['/kube-vip']})
+
+
 def pause_image(entry, built):
     """Upstream's image: /pause alone, run as 65535."""
     return ImageSpec(entry['image'], entry['tag'], {'pause': built.outputs['pause']},

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -112,6 +113,17 @@ def kube_bench(version):
 def coredns(version):
     tag, module = f'v{version}', 'github.com/coredns/coredns'
     return GoBuild('coredns', tag, {module: tag}, binaries=[GoBinary('coredns', module)])
+
+
+def kube_vip(version):
+    """kube-vip as upstream's Makefile builds it (static, stripped, version and commit stamped): the API VIP of
+    caas_api_lb_mode kube_vip. Without cgo, as upstream's Dockerfile (CGO_ENABLED=0)."""
+    tag, module = f'v{version}', 'github.com/kube-vip/kube-vip'
+    commit = json.loads(Path(go_module(module, tag)['Info']).read_text()).get('Origin', {}).get('Hash', '')
+    if not commit:
+        raise BuildError(f'the module proxy records no commit for {module} {tag}: the build stamp needs it')
+    return GoBuild('kube-vip', tag, {module: tag}, binaries=[
+        GoBinary('kube-vip', module, ldflags=f'-X main.Version={tag} -X main.Build={commit}')])
 
 
 def pause(version, kubernetes_tag):

@@ -20,6 +20,7 @@ from .recipes import (
     etcd,
     helm,
     kube_bench,
+    kube_vip,
     kubernetes,
     pause,
     runc)
@@ -33,6 +34,7 @@ from .images import (
     coredns_image,
     etcd_image,
     kube_proxy_image,
+    kube_vip_image,
     kubernetes_image,
     pause_image)
 
@@ -48,6 +50,7 @@ IMAGE_RECIPES = {**{name: ('kubernetes', functools.partial(kubernetes_image, nam
                     for name in ('kube-apiserver', 'kube-controller-manager', 'kube-scheduler')},
                  'kube-proxy': ('kubernetes', kube_proxy_image), 'etcd': ('etcd', etcd_image),
                  'coredns': ('coredns', coredns_image), 'pause': ('pause', pause_image),
+                 'kube-vip': ('kube-vip', kube_vip_image),
                  'calico-node': ('calico', calico_node_image),
                  'calico-cni': (('calico', 'cni-plugins'), calico_cni_image),
                  'calico-kube-controllers': ('calico', calico_kube_controllers_image)}
@@ -81,8 +84,9 @@ class Release:
             return go_build(kubernetes(self.entry['version']))
         if component == 'pause':
             return pause(images['pause']['tag'], f'v{self.entry["version"]}')
-        if component == 'coredns':
-            return go_build(coredns(images['coredns']['tag'].removeprefix('v')))
+        image_recipes = {'coredns': coredns, 'kube-vip': kube_vip}     # versioned by their image's tag
+        if component in image_recipes:
+            return go_build(image_recipes[component](images[component]['tag'].removeprefix('v')))
         if component == 'calico':
             return go_build(calico(files['calico-crds']['version']))
         if component == 'cni-plugins':

@@ -36,6 +36,14 @@ def test_a_control_plane_node_joins_with_its_api_endpoint():
     assert doc['controlPlane'] == {'localAPIEndpoint': {'advertiseAddress': '10.20.0.22', 'bindPort': 6443}}
     assert doc['nodeRegistration']['kubeletExtraArgs'] == [{'name': 'node-ip', 'value': '10.20.0.22'}]
     assert doc['nodeRegistration']['ignorePreflightErrors'] == ['Swap']
+    assert 'patches' not in doc
+
+
+def test_a_control_plane_node_joins_with_the_patches_that_pin_its_images():
+    doc = kubeadm_join_configuration({'name': 'cp2', 'ip': '10.20.0.22'}, '10.20.0.10:6443', [PIN],
+                                     {'advertise_address': '10.20.0.22', 'bind_port': 6443,
+                                      'patches_dir': '/etc/kubernetes/caas/patches'})
+    assert doc['patches'] == {'directory': '/etc/kubernetes/caas/patches'}
 
 
 def test_a_node_without_name_or_address_is_refused():

@@ -156,6 +156,22 @@ def test_the_version_a_static_pod_runs_is_its_image_tag(tmp_path):
     manifest.write_text((FIXTURES / 'kube-apiserver.yaml').read_text())
     assert kubeadm.manifest_image_tag(str(manifest)) == 'v1.36.3'
     assert kubeadm.manifest_image_tag(str(tmp_path / 'missing.yaml')) is None
+    # By digest too (the control_plane role's patches), from a mirror with a port.
+    pinned = 'registry.dc1.example.com:5000/kube-apiserver:v1.36.3@sha256:' + 'a' * 64
+    manifest.write_text(manifest.read_text().replace('registry.k8s.io/kube-apiserver:v1.36.3', pinned))
+    assert pinned in manifest.read_text()
+    assert kubeadm.manifest_image_tag(str(manifest)) == 'v1.36.3'
+
+
+@pytest.mark.parametrize('image, tag', [
+    ('registry.k8s.io/kube-apiserver:v1.36.3', 'v1.36.3'),
+    ('registry.k8s.io/etcd:3.6.8-0@sha256:' + 'b' * 64, '3.6.8-0'),
+    ('mirror:5000/kube-scheduler:v1.35.4', 'v1.35.4'),
+    ('mirror:5000/kube-scheduler', None),
+    ('kube-scheduler@sha256:' + 'c' * 64, None),
+])
+def test_image_tags(image, tag):
+    assert kubeadm.image_tag(image) == tag
 
 
 def test_kubeadm_messages_never_carry_a_token_or_certificate_key():

@@ -27,6 +27,10 @@ def test_tags_get_their_digests(manifest):
     assert '_path' not in locked
     # The collection's own manifest is left as it is.
     assert manifest['kubernetes']['1.36']['images']['pause']['digest'] == {'amd64': None}
+    # What pods and runtime settings name: the tag, pinned by the locked digest; nothing without a digest.
+    pause, kube_vip = artifact_manifest.images(locked, version, ['pause', 'kube-vip'], require_checksums=False)
+    assert pause['pinned'] == 'registry.k8s.io/pause:%s@%s' % (pause['tag'], DIGEST)
+    assert kube_vip['pinned'] is None
 
 
 def test_another_image_under_a_pinned_tag_is_refused(manifest):

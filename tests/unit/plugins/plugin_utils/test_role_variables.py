@@ -131,10 +131,19 @@ def test_no_proxy_entries_in_canonical_form(entry, fix):
     assert (problem is None) if fix is None else fix in problem[1]
 
 
-def test_kube_vip_is_refused_until_it_is_built():
+def kube_vip_problems(specs, **settings):
     groups, hostvars = inventory()
     groups['lb'] = []
     for host in hostvars:
-        hostvars[host]['caas_api_lb_mode'] = 'kube_vip'
-    problems, _facts = contract.validate(groups, {h: v for h, v in hostvars.items() if not h.startswith('lb')})
-    assert [p.variable for p in problems] == ['caas_api_lb_mode']
+        hostvars[host].update(caas_api_lb_mode='kube_vip', **settings)
+    problems, _facts = contract.validate(groups, {h: v for h, v in hostvars.items() if not h.startswith('lb')},
+                                         specs)
+    return problems
+
+
+def test_kube_vip_needs_the_api_servers_port(specs):
+    assert kube_vip_problems(specs) == []
+    problems = kube_vip_problems(specs, caas_api_port=8443)
+    assert [(p.variable, p.value) for p in problems] == [('caas_api_port', 8443)]
+    assert 'control_plane_bind_port 6443' in problems[0].reason and 'set caas_api_port to 6443' in problems[0].fix
+    assert kube_vip_problems(specs, caas_api_port=8443, control_plane_bind_port=8443) == []
