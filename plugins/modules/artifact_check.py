@@ -124,6 +124,9 @@ options:
       mirror_reference:
         description: Ignored; the reference is always C(<registry_mirror>/<image>:<tag>).
         type: str
+      pinned:
+        description: Ignored; accepted so that the lookup's output can be passed as it is.
+        type: str
 author:
   - caas.platform maintainers (@caas-platform)
 attributes:
@@ -341,6 +344,7 @@ def main():
                 layer=dict(type='str'),
                 reference=dict(type='str'),
                 mirror_reference=dict(type='str'),
+                pinned=dict(type='str'),
             )),
         ),
         supports_check_mode=True,
