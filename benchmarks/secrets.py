@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ha_base import LAB_DIR, REPO, RESULTS, ssh  # noqa: E402  pylint: disable=wrong-import-position
 
 BUNDLE = Path('/var/cache/caas-lab/bundle')
+VRRP_PASSWORD = LAB_DIR / 'secrets' / 'vrrp-password'
 KEY_BODY = re.compile(r'-----BEGIN [A-Z ]*PRIVATE KEY-----\n(.*?)\n-----END', re.S)
 HEX64 = re.compile(r'(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])')
 
@@ -57,7 +58,7 @@ def lab_secrets():
         'encryption key': encryption,
         'private key line': [line for text in keys.values() for line in key_lines(text)],
         # Made by the first haproxy_keepalived run of the lab (none in kube_vip mode).
-        'VRRP password': [vrrp.read_text().strip()] if (vrrp := LAB_DIR / 'secrets' / 'vrrp-password').is_file() else [],
+        'VRRP password': [VRRP_PASSWORD.read_text().strip()] if VRRP_PASSWORD.is_file() else [],
     }, list(keys)
 
 

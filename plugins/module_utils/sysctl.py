@@ -105,3 +105,14 @@ def read_current(key, proc_sys='/proc/sys'):
 
 def valid_key(key):
     return re.match(r'^[A-Za-z0-9_.*-]+(\.[A-Za-z0-9_*-]+)+$', normalize_key(key)) is not None
+
+
+# Writing these resets other parameters: the kernel's ip-sysctl documentation says a change of ip_forward resets
+# all configuration parameters to their host or router defaults (accept_redirects, send_redirects, ...), and IPv6's
+# all.forwarding sets every interface's forwarding. Written first, so the values written after them hold.
+RESETTING_KEYS = ('net.ipv4.ip_forward', 'net.ipv6.conf.all.forwarding')
+
+
+def write_order(keys):
+    """The keys in the order they are written to /proc/sys: the resetting ones first, then by name."""
+    return sorted(keys, key=lambda key: (key not in RESETTING_KEYS, key))

@@ -172,12 +172,12 @@ def main():
     if not module.check_mode:
         if file_changed:
             write_atomic(module, path, content, mode=0o644)
-        for key, change in applied.items():
+        for key in sc.write_order(applied):
             try:
                 with open(sc.proc_path(key), 'w') as handle:
-                    handle.write(change['after'])
+                    handle.write(applied[key]['after'])
             except (IOError, OSError) as exc:
-                module.fail_json(msg='could not set %s to %s: %s' % (key, change['after'], exc), applied=applied)
+                module.fail_json(msg='could not set %s to %s: %s' % (key, applied[key]['after'], exc), applied=applied)
 
     result = dict(changed=file_changed or bool(applied), file_changed=file_changed, applied=applied,
                   overridden=overridden, global_drift=global_drift, missing=missing)

@@ -58,3 +58,10 @@ def test_read_current_of_this_kernel():
 
 def test_values_normalized():
     assert sc.normalize_value(True) == '1' and sc.normalize_value('4096\t87380  6291456') == '4096 87380 6291456'
+
+
+def test_forwarding_is_written_before_what_it_resets():
+    keys = ['net.ipv4.conf.all.accept_redirects', 'net.ipv4.ip_forward', 'kernel.kptr_restrict',
+            'net.ipv6.conf.all.forwarding', 'net.ipv4.conf.all.send_redirects']
+    assert sc.write_order(keys) == ['net.ipv4.ip_forward', 'net.ipv6.conf.all.forwarding', 'kernel.kptr_restrict',
+                                    'net.ipv4.conf.all.accept_redirects', 'net.ipv4.conf.all.send_redirects']
