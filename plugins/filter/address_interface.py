@@ -36,14 +36,14 @@ _value:
   type: str
 """
 
+from ansible_collections.caas.platform.plugins.plugin_utils.ip_addr import ipv4_entries
+
 
 def address_interface(lines, address):
     wanted = str(address).strip()
-    for line in lines or []:
-        # "2: eth0    inet 10.250.0.21/24 brd 10.250.0.255 scope global eth0\       valid_lft ..."
-        fields = str(line).split()
-        if len(fields) >= 4 and fields[2] == 'inet' and fields[3].split('/')[0] == wanted:
-            return fields[1].split('@')[0]
+    for interface, cidr in ipv4_entries(lines):
+        if cidr.split('/')[0] == wanted:
+            return interface
     return ''
 
 

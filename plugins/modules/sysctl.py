@@ -84,7 +84,10 @@ EXAMPLES = r"""
 
 RETURN = r"""
 applied:
-  description: Keys whose running value was changed, with the value before and after.
+  description:
+    - Keys whose running value was changed, with the value before and after.
+    - Also the keys the kernel reset when a forwarding key changed (C(net.ipv4.ip_forward) resets
+      C(net.ipv4.conf.all.accept_redirects)), with the value the reset left; check mode cannot foresee those.
   returned: always
   type: dict
   sample: {net.ipv4.conf.all.accept_redirects: {before: "1", after: "0"}}
@@ -115,6 +118,14 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.caas.platform.plugins.module_utils import sysctl as sc
 from ansible_collections.caas.platform.plugins.module_utils.files import write_atomic
+
+
+def write_proc(module, key, applied):
+    try:
+        with open(sc.proc_path(key), 'w') as handle:
+            handle.write(applied[key]['after'])
+    except (IOError, OSError) as exc:
+        module.fail_json(msg='could not set %s to %s: %s' % (key, applied[key]['after'], exc), applied=applied)
 
 
 def main():
@@ -157,9 +168,10 @@ def main():
         files = sorted(files + [path], key=os.path.basename)
     effective = sc.effective_values(files, overrides={path: content})
 
-    applied, overridden = {}, {}
+    applied, overridden, finals = {}, {}, {}
     for key, value in sorted(owned.items()):
         final, source = effective.get(key, (value, path))
+        finals[key] = final
         if final != value:
             overridden[key] = {'wanted': value, 'effective': final, 'by': source}
         if current[key] is not None and current[key] != final:
@@ -172,12 +184,19 @@ def main():
     if not module.check_mode:
         if file_changed:
             write_atomic(module, path, content, mode=0o644)
+        resetting = [key for key in sc.write_order(applied) if key in sc.RESETTING_KEYS]
+        for key in resetting:
+            write_proc(module, key, applied)
+        if resetting:
+            # The kernel has just reset parameters of its own (ip_forward 0 sets all.accept_redirects 1): read
+            # them again, so a value that was right before the reset is written too.
+            for key in sorted(owned):
+                now = sc.read_current(key)
+                if key not in applied and now is not None and now != finals[key]:
+                    applied[key] = {'before': now, 'after': finals[key]}
         for key in sc.write_order(applied):
-            try:
-                with open(sc.proc_path(key), 'w') as handle:
-                    handle.write(applied[key]['after'])
-            except (IOError, OSError) as exc:
-                module.fail_json(msg='could not set %s to %s: %s' % (key, applied[key]['after'], exc), applied=applied)
+            if key not in resetting:
+                write_proc(module, key, applied)
 
     result = dict(changed=file_changed or bool(applied), file_changed=file_changed, applied=applied,
                   overridden=overridden, global_drift=global_drift, missing=missing)

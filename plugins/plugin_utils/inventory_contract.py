@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import ipaddress
+import posixpath
 import re
 import typing as t
 import urllib.parse
@@ -51,7 +52,7 @@ CLUSTER_SETTINGS = (
     'caas_api_vip', 'caas_api_port', 'caas_api_vrrp_router_id', 'caas_etcd_topology',
     'caas_control_plane_ha', 'caas_failure_domain_policy', 'caas_files_repo_url',
     'caas_registry_mirror', 'caas_artifacts_ca_file', 'caas_artifacts_manifest', 'caas_http_proxy', 'caas_https_proxy',
-    'caas_no_proxy', 'caas_allow_cgroup_v1', 'caas_ntp_servers', 'caas_pod_network',
+    'caas_no_proxy', 'caas_allow_cgroup_v1', 'caas_ntp_servers', 'caas_pod_network', 'caas_bin_dir',
 )
 # Settings of each host.
 HOST_SETTINGS = ('caas_zone', 'caas_rack', 'caas_node_ip', 'caas_node_name', 'caas_node_os', 'caas_shared_kernel')
@@ -76,6 +77,7 @@ DEFAULTS = {
     'caas_allow_cgroup_v1': False,
     'caas_ntp_servers': [],
     'caas_pod_network': 'calico',
+    'caas_bin_dir': '/usr/local/bin',
     'caas_shared_kernel': False,
     'caas_node_os': 'debian12',
 }
@@ -501,6 +503,12 @@ class Checker:
                         'write a YAML list such as [ntp1.dc1.example.com, 10.20.0.5]')
         for host in self.inv.cluster_hosts():
             self.require_bool('caas_shared_kernel', self.inv.host_setting(host, 'caas_shared_kernel'), host)
+        bin_dir = self.settings['caas_bin_dir']
+        if not (isinstance(bin_dir, str) and bin_dir.startswith('/') and posixpath.normpath(bin_dir) == bin_dir
+                and bin_dir != '/'):
+            self.refuse('caas_bin_dir', bin_dir, 'must be an absolute directory path, written without a trailing '
+                        'slash, dots or doubled slashes', 'leave it unset for /usr/local/bin, or write one such as '
+                        '/opt/caas/bin')
 
     # -- rules across layers ----------------------------------------------------------------
 

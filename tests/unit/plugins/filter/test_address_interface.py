@@ -10,6 +10,7 @@ import subprocess
 import pytest
 
 from ansible_collections.caas.platform.plugins.filter.address_interface import address_interface
+from ansible_collections.caas.platform.plugins.filter.ipv4_addresses import ipv4_addresses
 
 # `ip -o -4 addr show` of a lab control-plane host holding the VIP, and of a host with a VLAN interface.
 LAB_HOST = [
@@ -36,3 +37,9 @@ def test_on_this_machine():
     lines = subprocess.run(['ip', '-o', '-4', 'addr', 'show'], check=True, capture_output=True,
                            text=True).stdout.splitlines()
     assert address_interface(lines, '127.0.0.1') == 'lo'
+
+
+def test_the_addresses_a_refusal_lists():
+    assert ipv4_addresses(LAB_HOST) == ['127.0.0.1/8', '10.250.0.21/24', '10.250.0.10/32']
+    assert ipv4_addresses(VLAN_HOST) == ['10.20.0.21/22']
+    assert ipv4_addresses(['garbage', '']) == []

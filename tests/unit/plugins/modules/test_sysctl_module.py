@@ -6,7 +6,13 @@ equal to the running ones."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
+
+COLLECTIONS = Path(__file__).resolve().parents[4] / 'collections'
 
 
 def current(key):
@@ -51,3 +57,26 @@ def test_unknown_key_is_refused_before_anything_is_written(run_module, tmp_path)
 def test_bad_key_names_are_refused(run_module, tmp_path):
     result = run_module('sysctl', expect_failure=True, path=str(tmp_path / 'x.conf'), settings={'not a key': 1})
     assert 'not sysctl names' in result['msg']
+
+
+def test_forwarding_off_holds_what_its_reset_undoes(tmp_path):
+    """CIS 3.3.1 with 3.3.5 in a network namespace of its own, made while forwarding was on (as a container host made
+    on a machine that forwards): writing ip_forward=0 makes the kernel set all.accept_redirects to 1, after it was read
+    as 0. The first run must write it back, so the second changes nothing."""
+    settings = {'net.ipv4.ip_forward': 0, 'net.ipv6.conf.all.forwarding': 0,
+                'net.ipv4.conf.all.accept_redirects': 0, 'net.ipv4.conf.default.accept_redirects': 0,
+                'net.ipv4.conf.all.send_redirects': 0}
+    args = tmp_path / 'args.json'
+    args.write_text(json.dumps({'ANSIBLE_MODULE_ARGS': {'path': str(tmp_path / '60.conf'), 'settings': settings}}))
+    module = f'{sys.executable} -m ansible_collections.caas.platform.plugins.modules.sysctl {args}'
+    script = ('echo 1 > /proc/sys/net/ipv4/ip_forward && echo 1 > /proc/sys/net/ipv6/conf/all/forwarding && '
+              f'{module} && echo && {module} && echo && cat /proc/sys/net/ipv4/conf/all/accept_redirects')
+    result = subprocess.run(['unshare', '--net', 'sh', '-c', script], env=dict(os.environ, PYTHONPATH=str(COLLECTIONS)),
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr + ' (the test needs root and unshare)'
+    first, second, accept_redirects = [line for line in result.stdout.splitlines() if line.strip()]
+    first, second = json.loads(first), json.loads(second)
+    assert first['applied']['net.ipv4.ip_forward'] == {'before': '1', 'after': '0'}
+    assert first['applied']['net.ipv4.conf.all.accept_redirects'] == {'before': '1', 'after': '0'}
+    assert second['changed'] is False and second['applied'] == {}, second
+    assert accept_redirects == '0'
