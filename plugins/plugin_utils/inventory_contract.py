@@ -19,7 +19,7 @@ import typing as t
 import urllib.parse
 
 from ansible_collections.caas.platform.plugins.plugin_utils import (
-    api_endpoint, artifact_manifest, calico_pools, role_variables)
+    api_endpoint, artifact_manifest, calico_pools, role_variables, rook_ceph_plan)
 from ansible_collections.caas.platform.plugins.plugin_utils.node_identity import address_source, node_name
 
 # The three newest Kubernetes minors; the artifact manifest carries the exact releases.
@@ -99,8 +99,12 @@ class Problem:
     reason: str
     fix: str
     host: str | None = None
+    # A layer's own rule says it in a sentence that names the variable, the value and the fix already.
+    sentence: str | None = None
 
     def __str__(self) -> str:
+        if self.sentence:
+            return self.sentence
         where = f' (host {self.host})' if self.host else ''
         return f'{self.variable}{where} = {self.value!r}: {self.reason}. Fix: {self.fix}.'
 
@@ -545,6 +549,26 @@ class Checker:
         self.check_api_port_owners()
         self.check_calico_pools()
         self.check_oidc()
+        self.check_storage()
+
+    def check_storage(self) -> None:
+        """The Ceph cluster the storage group asks for: the rook_ceph role's own rules, run before any layer."""
+        hosts = self.inv.hosts('storage')
+        if not hosts or self.refused_role_variables & {'rook_ceph_osd_devices', 'rook_ceph_mon_count',
+                                                       'rook_ceph_replicas', 'rook_ceph_failure_domain'}:
+            return
+        nodes = set(self.inv.hosts('control_plane')) | set(self.inv.hosts('workers'))
+        settings = {key: self.role_setting('rook_ceph_' + key) for key in (
+            'mon_count', 'mgr_count', 'replicas', 'failure_domain', 'default_storage_class', 'allow_loop_devices')}
+        settings['storage_classes'] = {key: self.role_setting(f'rook_ceph_{key}_storage_class')
+                                       for key in ('block', 'filesystem', 'bucket')}
+        if settings['default_storage_class'] is None:      # its default names the block class (a template)
+            settings['default_storage_class'] = settings['storage_classes']['block']
+        entries = [{'host': host, 'node_name': node_name(dict(self.inv.hostvars.get(host, {}), inventory_hostname=host)),
+                    'zone': self.inv.host_setting(host, 'caas_zone'), 'is_node': host in nodes,
+                    'devices': self.inv.hostvars.get(host, {}).get('rook_ceph_osd_devices', [])} for host in hosts]
+        for sentence in rook_ceph_plan.plan_problems(settings, entries):
+            self.problems.append(Problem('rook_ceph', hosts, sentence, '', None, sentence))
 
     def api_port_owners(self) -> dict[int, str]:
         owners = dict(FIXED_PORTS)

@@ -10,6 +10,7 @@ records any attempt to reach a host and reaches none: the tests assert it was ne
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -75,6 +76,12 @@ def test_shipped_inventories_are_accepted(inventory, tmp_path, monkeypatch):
     bundle.mkdir()
     (bundle / 'manifest.yml').write_text((REPO / 'artifacts' / 'manifest.yml').read_text())
     monkeypatch.setenv('CAAS_LAB_BUNDLE', str(bundle))
+    # And the storage hosts' loop devices that scripts/lab up writes down (lab/loop_devices.py).
+    storage = tmp_path / 'lab' / 'storage'
+    storage.mkdir(parents=True)
+    (storage / 'devices.json').write_text(json.dumps({'worker1': '/dev/loop0', 'worker2': '/dev/loop1',
+                                                      'worker3': '/dev/loop2'}))
+    monkeypatch.setenv('CAAS_LAB_DIR', str(tmp_path / 'lab'))
     result, tripwire = run_playbook(REPO / inventory, '00_validate.yml', tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert 'Inventory accepted' in result.stdout

@@ -83,7 +83,8 @@ def copy_file(source, dest):
 
 
 # Manifest files that are a file of the released module as it is, not something built from it.
-MODULE_FILES = {'calico-crds': 'manifests/crds.yaml'}
+MODULE_FILES = {'calico-crds': 'manifests/crds.yaml', 'rook-crds': 'deploy/examples/crds.yaml',
+                'rook-common': 'deploy/examples/common.yaml'}
 
 
 def bundle_file(name, entry, built, bundle):

@@ -17,6 +17,8 @@ RESULTS = REPO / 'benchmarks' / 'results' / 'artifacts_build.json'
 CONTAINERS_CONF = REPO / 'lab' / 'containers.conf'
 BUILD_DIR = Path(os.environ.get('CAAS_BUILD_DIR', '/var/cache/caas-lab/build'))
 DEFAULT_BUNDLE = Path('/var/cache/caas-lab/bundle')
+# Source snapshots of what the module proxy refuses (their README gives each one's provenance), beside the checkout.
+SHARED_SOURCES = Path(os.environ.get('CAAS_SHARED_SOURCES', REPO.parent / 'shared' / 'sources'))
 GO = '/usr/local/go/bin/go'
 # Pinned so that another machine builds with the very same compiler (the go command fetches it if needed).
 GO_TOOLCHAIN = 'go1.26.8'
@@ -58,6 +60,10 @@ def sha256_file(path):
         while chunk := handle.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def sha256_text(text):
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def read_json(path):

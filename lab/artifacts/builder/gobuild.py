@@ -20,12 +20,14 @@ from .common import (
     GO,
     GO_TOOLCHAIN,
     REPRODUCIBLE_LDFLAGS,
+    SHARED_SOURCES,
     canonical,
     debian_version,
     read_json,
     remember,
     run,
     sha256_file,
+    sha256_text,
     write_json)
 
 # -- Go --------------------------------------------------------------------------------------------
@@ -41,13 +43,13 @@ UNLISTED_MODULES = {
 }
 
 
-def go_env(cgo=False, nosumdb=()):
+def go_env(cgo=False, nosumdb=(), mod='mod'):
     """The caller's environment without the settings that would change what is built, plus ours;
-    nosumdb: modules to fetch without the checksum database (UNLISTED_MODULES)."""
+    nosumdb: modules to fetch without the checksum database (UNLISTED_MODULES); mod: -mod= (vendor, readonly)."""
     env = {k: v for k, v in os.environ.items()
            if k in GO_FETCH_SETTINGS or not (k.startswith(('GO', 'CGO_')) or k in ('CC', 'CXX'))}
     env.update(PATH=f'{Path(GO).parent}:{env.get("PATH", "/usr/bin:/bin")}', GOENV='off', GOTOOLCHAIN=GO_TOOLCHAIN,
-               GOMODCACHE=str(BUILD_DIR / 'go' / 'mod'), GOCACHE=str(BUILD_DIR / 'go' / 'cache'), GOFLAGS='-mod=mod',
+               GOMODCACHE=str(BUILD_DIR / 'go' / 'mod'), GOCACHE=str(BUILD_DIR / 'go' / 'cache'), GOFLAGS=f'-mod={mod}',
                GOOS='linux', GOARCH=ARCH, CGO_ENABLED='1' if cgo else '0')
     if cgo:
         env['CC'] = 'gcc'
@@ -56,8 +58,18 @@ def go_env(cgo=False, nosumdb=()):
     return env
 
 
-def go(*args, cwd=None, cgo=False, capture=False, nosumdb=()):
-    return run(GO, *args, env=go_env(cgo, nosumdb), cwd=cwd or BUILD_DIR, capture=capture)
+def go(*args, cwd=None, cgo=False, capture=False, nosumdb=(), mod='mod', root=None):
+    """The go command; with root, chrooted into that build root (in a mount namespace of its own, Go's toolchain
+    and CAAS_BUILD_DIR bound at their paths), for cgo against another release's libraries."""
+    env = go_env(cgo, nosumdb, mod)
+    if root is None:
+        return run(GO, *args, env=env, cwd=cwd or BUILD_DIR, capture=capture)
+    goroot = Path(GO).parents[1]
+    binds = ' && '.join(f'mkdir -p "$1{d}" && mount --bind "{d}" "$1{d}"' for d in (goroot, BUILD_DIR, '/dev', '/proc'))
+    # coreutils' chroot changes to /: env -C goes to the source directory inside the root.
+    script = f'{binds} && root=$1 dir=$2 && shift 2 && exec chroot "$root" /usr/bin/env -C "$dir" "$@"'
+    return run('unshare', '--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', root, cwd or BUILD_DIR,
+               GO, *args, env=env, capture=capture)
 
 
 @functools.cache
@@ -121,6 +133,19 @@ class GoBuild:
     c_packages: tuple = ()      # Debian packages a cgo build links from (their versions are inputs)
     revision: int = 1           # bump when the recipe changes what it builds
     tidy_flags: tuple = ()      # for `go mod tidy`, which resolves the imports of every platform
+    archive: SourceArchive | None = None        # built from this snapshot, not from the module proxy's zip
+    edits: tuple = ()           # (file, old, new): changes to the snapshot's sources, each saying why in the recipe
+    build_root: tuple = ()      # (codename, packages): cgo in a root of that Debian release's packages
+
+
+@dataclass(frozen=True)
+class SourceArchive:
+    """A source snapshot in ../shared/sources (`git archive` of one commit; its README gives the provenance):
+    for a module the proxy refuses. Built in its own module (its go.mod and go.sum, or its vendor/)."""
+    file: str
+    sha256: str                 # of the tarball, as the README records it
+    commit: str
+    date: str                   # the commit's time: the source date of what is built from it
 
 
 def go_mod_seed(spec):
@@ -202,22 +227,78 @@ def stamped(out_dir, inputs, produce):
     return outputs, False
 
 
+def unpack_archive(spec):
+    """src/<component>-<version>: the snapshot, checked against its recorded sha256 and unpacked once."""
+    archive, src = spec.archive, BUILD_DIR / 'src' / f'{spec.component}-{spec.version}'
+    marker, state = src / '.caas-archive-sha256', sha256_text(json.dumps([archive.sha256, spec.edits]))
+    if marker.is_file() and marker.read_text() == state:
+        return src
+    path = SHARED_SOURCES / archive.file
+    if not path.is_file():
+        raise BuildError(f'{path} is missing: {spec.component} is built from the source snapshots beside the '
+                         'checkout (../shared/sources, or CAAS_SHARED_SOURCES)')
+    if sha256_file(path) != archive.sha256:
+        raise BuildError(f'{path} is not the snapshot of {archive.commit} (sha256 {archive.sha256}): refusing it')
+    shutil.rmtree(src, ignore_errors=True)
+    src.mkdir(parents=True)
+    run('tar', '-xzf', path, '--strip-components=1', '-C', src)
+    for name, old, new in spec.edits:
+        text = (src / name).read_text()
+        if text.count(old) != 1:
+            raise BuildError(f'{spec.component} {spec.version}: {name} does not hold {old!r} once: the edit no longer '
+                             'applies to this snapshot; check it against the release')
+        (src / name).write_text(text.replace(old, new))
+    marker.write_text(state)
+    return src
+
+
+def build_root(codename, packages):
+    """roots/<codename>-<hash>: the packages of that release and all they depend on, unpacked once."""
+    from .debian import debian_closure, debian_debs, extract_debs   # pylint: disable=import-outside-toplevel
+    versions = debian_closure(packages, codename)
+    key = sha256_text(json.dumps(versions, sort_keys=True))[:16]
+    root = BUILD_DIR / 'roots' / f'{codename}-{key}'
+    if not (root / '.complete').is_file():
+        shutil.rmtree(root, ignore_errors=True)
+        root.mkdir(parents=True)
+        extract_debs(debian_debs(versions, codename), root)
+        (root / 'tmp').mkdir(mode=0o1777, exist_ok=True)
+        (root / 'tmp').chmod(0o1777)
+        (root / '.complete').touch()
+    return root, versions
+
+
 def go_build(spec):
     """Builds spec's binaries into out/<component>/<version>/<arch> unless its stamp records the same inputs.
     Returns (Built, cached)."""
     out_dir = BUILD_DIR / 'out' / spec.component / spec.version / ARCH
+    root, root_packages = build_root(*spec.build_root) if spec.build_root else (None, None)
     inputs = {'recipe': spec.component, 'revision': spec.revision, 'go': go_version(), 'toolchain': GO_TOOLCHAIN,
               'requires': spec.requires, 'replaces': spec.replaces, 'cgo': spec.cgo, 'arch': ARCH,
-              'c': {p: debian_version(p) for p in ('gcc', *spec.c_packages)} if spec.cgo else None,
-              'binaries': [asdict(b) for b in spec.binaries]}
+              'c': ({p: debian_version(p) for p in ('gcc', *spec.c_packages)} if spec.cgo and not root
+                    else root_packages),
+              'binaries': [asdict(b) for b in spec.binaries],
+              **({'archive': asdict(spec.archive)} if spec.archive else {}),
+              **({'edits': [list(e) for e in spec.edits]} if spec.edits else {})}
 
     def produce(tmp):
+        if spec.archive:
+            src = unpack_archive(spec)
+            mod = 'vendor' if (src / 'vendor').is_dir() else 'readonly'
+            for command in go_build_commands(spec, tmp):
+                go(*command, cwd=src, cgo=spec.cgo, mod=mod, root=root)
+            return
         src = prepare_go_source(spec)
         for command in go_build_commands(spec, tmp):
             go(*command, cwd=src, cgo=spec.cgo, nosumdb=unlisted_modules(spec))
 
     outputs, cached = stamped(out_dir, inputs, produce)
     remember('go', f'{spec.component} {spec.version}', canonical(inputs), outputs)
+    if spec.archive:
+        source = unpack_archive(spec)
+        data = {p.relative_to(source).as_posix(): p for d in spec.data_paths
+                for p in ([source / d] if (source / d).is_file() else sorted((source / d).rglob('*'))) if p.is_file()}
+        return Built(out_dir, outputs, spec.archive.date, data), cached
     released = next(iter(spec.requires.items()))
     source = Path(go_module(*released)['Dir'])
     data = {p.relative_to(source).as_posix(): p for d in spec.data_paths

@@ -43,6 +43,7 @@ class ImageSpec:
     config: dict                # entrypoint, cmd, user, env, ports, workdir
     revision: int = 1
     owners: dict = field(default_factory=dict)     # file in the image -> "uid:gid", for files not root's
+    base: Path | None = None    # an image archive of the bundle whose layers come first (root is one more layer)
 
 
 def base_files(root):
@@ -277,6 +278,123 @@ def calico_kube_controllers_image(entry, built):
                      owners={f'/{name}': '999:0' for name in owned})
 
 
+# -- storage -----------------------------------------------------------------------------------------
+
+# The Debian release whose packages make the Ceph images: Debian 13 packages Ceph Reef (18.2), the newest Ceph
+# that Rook 1.18 supports and the oldest it still does; the nodes stay on Debian 12.
+CEPH_DEBIAN = 'trixie'
+# The daemons Rook runs from the Ceph image, ceph-volume (OSD preparation) with what it and Rook's provisioning
+# call (lsblk, blkid, sgdisk, udevadm, lvm, cryptsetup), ceph-fuse (ceph-csi's FUSE mounter: the image is
+# cephcsi's base too), and the shell tools of Rook's init scripts.
+CEPH_PACKAGES = ('ceph-mon', 'ceph-mgr', 'ceph-mgr-modules-core', 'ceph-osd', 'ceph-mds', 'radosgw', 'ceph-volume',
+                 'ceph-common', 'ceph-fuse', 'util-linux', 'udev', 'gdisk', 'lvm2', 'cryptsetup-bin', 'iproute2',
+                 'procps', 'bash', 'dash', 'coreutils', 'findutils', 'grep', 'sed', 'gawk', 'tar', 'gzip', 'kmod',
+                 'ca-certificates')
+CEPH_CHECKS = (('ceph-mon', '--version'), ('ceph-mgr', '--version'), ('ceph-osd', '--version'), ('ceph-mds', '--version'),
+               ('radosgw', '--version'), ('ceph-fuse', '--version'), ('rados', '--version'), ('rbd', '--version'),
+               ('ceph-volume', '--help'), ('lsblk', '--version'), ('sgdisk', '--version'), ('udevadm', '--version'),
+               ('lvm', 'version'), ('ip', '-V'), ('awk', '--version'),
+               # Rook's probes run `env -i sh -c ...`: sh found on the default path.
+               ('env', '-i', 'sh', '-c', 'true'))
+# The accounts of Ceph's own images: ceph is 167 there, and Rook's pods chown to it by name.
+CEPH_PASSWD = ('root:x:0:0:root:/root:/bin/bash\n'
+               'ceph:x:167:167:Ceph storage service:/var/lib/ceph:/usr/sbin/nologin\n'
+               'nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n')
+CEPH_GROUP = 'root:x:0:\ndisk:x:6:ceph\nceph:x:167:\nnogroup:x:65534:\n'
+# Rook mounts host directories over those below /var and /run, and its init container gives them to ceph.
+CEPH_DIRS = ('etc/ceph', 'var/lib/ceph/tmp', 'var/lib/ceph/crash', 'var/lib/ceph/mon', 'var/lib/ceph/mgr',
+             'var/lib/ceph/osd', 'var/lib/ceph/mds', 'var/lib/ceph/radosgw', 'var/lib/ceph/bootstrap-osd',
+             'var/log/ceph', 'run/ceph', 'run/lock')
+
+
+def ceph_version_of(packages):
+    """The upstream version of Debian's Ceph packages (18.2.7 of 18.2.7+ds-1+deb13u1)."""
+    return re.sub(r'^\d+:|[+~-].*$', '', packages['ceph-common'])
+
+
+def ceph_image(entry):
+    """Ceph's daemons and tools from Debian's packages in an image of upstream's name (quay.io/ceph/ceph), which
+    Rook runs for mons, mgrs, OSDs, MDSs and RGWs, and the base of the Rook and cephcsi images. The packages are
+    unpacked without their maintainer scripts: what those do that the daemons need (the ceph account, its
+    directories, awk's alternative, the linker cache) is done here, and each daemon is run once in the root."""
+    packages = debian_closure(CEPH_PACKAGES, CEPH_DEBIAN)
+    if f'v{ceph_version_of(packages)}' != entry['tag']:
+        raise BuildError(f'Debian {CEPH_DEBIAN} has Ceph {packages["ceph-common"]}, the manifest says {entry["tag"]}')
+
+    def populate(root):
+        extract_debs(debian_debs(packages, CEPH_DEBIAN), root)
+        # What gawk's postinst makes (an alternative).
+        (root / 'usr' / 'bin' / 'awk').symlink_to('gawk')
+        for directory, mode in (('tmp', 0o1777), ('root', 0o700)):
+            (root / directory).mkdir(parents=True, exist_ok=True)
+            (root / directory).chmod(mode)
+        (root / 'etc' / 'passwd').write_text(CEPH_PASSWD)
+        (root / 'etc' / 'group').write_text(CEPH_GROUP)
+        (root / 'etc' / 'nsswitch.conf').write_text('passwd: files\ngroup: files\nhosts: files dns\n')
+        # What base-files makes on a Debian system: the daemons write /var/run/ceph (Rook mounts /run/ceph).
+        for link, target in (('var/run', '/run'), ('var/lock', '/run/lock')):
+            shutil.rmtree(root / link, ignore_errors=True)
+            (root / link).symlink_to(target)
+        for directory in CEPH_DIRS:
+            (root / directory).mkdir(parents=True, exist_ok=True)
+        run('ldconfig', '-r', root)
+        for command in CEPH_CHECKS:
+            run('chroot', root, *command, env={'PATH': IMAGE_PATH}, capture=True)
+        printed = run('chroot', root, 'ceph', '--version', env={'PATH': IMAGE_PATH}, capture=True)
+        if f'ceph version {entry["tag"][1:]} ' not in printed:
+            raise BuildError(f'ceph --version prints {printed.strip()!r} in the image, not {entry["tag"]}')
+
+    return ImageSpec(entry['image'], entry['tag'], {'debian': packages, 'debian_release': CEPH_DEBIAN}, populate,
+                     {'cmd': ['/bin/bash'], 'env': [IMAGE_PATH_ENV, f'CEPH_VERSION={entry["tag"]}']},
+                     revision=2)
+
+
+def rook_image(entry, built, ceph_archive):
+    """Upstream's rook/ceph: the Ceph image and, as one more layer, /usr/local/bin/rook (the operator, and the
+    binary Rook copies into its daemons' pods), its toolbox scripts, monitoring rules and external-cluster script,
+    and the rook account (2016) it runs as."""
+    files = {'usr/local/bin/rook': (built.out_dir / 'rook', 0o755),
+             'usr/local/bin/toolbox.sh': (built.data['images/ceph/toolbox.sh'], 0o755),
+             'usr/local/bin/set-ceph-debug-level': (built.data['images/ceph/set-ceph-debug-level'], 0o755),
+             'etc/rook-external/create-external-cluster-resources.py':
+                 (built.data['deploy/examples/create-external-cluster-resources.py'], 0o755),
+             'licenses/LICENSE': (built.data['LICENSE'], 0o644),
+             **{f'etc/ceph-monitoring/{name}': (path, 0o644)
+                for name, path in data_files(built, 'deploy/examples/monitoring/').items()}}
+
+    def populate(root):
+        (root / 'etc').mkdir()
+        (root / 'etc' / 'passwd').write_text(CEPH_PASSWD + 'rook:x:2016:2016::/home/rook:/usr/sbin/nologin\n')
+        (root / 'etc' / 'group').write_text(CEPH_GROUP + 'rook:x:2016:\n')
+        for name, (source, mode) in files.items():
+            install(source, root / name, mode)
+
+    inputs = {'rook': built.outputs['rook'],
+              **{name: sha256_file(source) for name, (source, _) in files.items() if name != 'usr/local/bin/rook'}}
+    return ImageSpec(entry['image'], entry['tag'], inputs, populate,
+                     {'entrypoint': ['/usr/local/bin/rook'], 'cmd': [''], 'user': '2016', 'env': [IMAGE_PATH_ENV]},
+                     base=ceph_archive)
+
+
+def cephcsi_image(entry, built, ceph_archive):
+    """Upstream's cephcsi: the Ceph image (client libraries, ceph-fuse) and /usr/local/bin/cephcsi."""
+    def populate(root):
+        install(built.out_dir / 'cephcsi', root / 'usr' / 'local' / 'bin' / 'cephcsi')
+        install(built.data['LICENSE'], root / 'licenses' / 'LICENSE', 0o644)
+    return ImageSpec(entry['image'], entry['tag'], {'cephcsi': built.outputs['cephcsi'],
+                                                    'license': sha256_file(built.data['LICENSE'])}, populate,
+                     {'entrypoint': ['/usr/local/bin/cephcsi'], 'env': [IMAGE_PATH_ENV]}, base=ceph_archive)
+
+
+def csi_sidecar_image(command, entry, built):
+    """A kubernetes-csi sidecar's image as upstream's (distroless static): /<command>, its entrypoint."""
+    def populate(root):
+        base_files(root)
+        install(built.out_dir / command, root / command)
+    return ImageSpec(entry['image'], entry['tag'], {command: built.outputs[command]}, populate,
+                     {'entrypoint': [f'/{command}']})
+
+
 @functools.cache
 def buildah_version():
     return run('buildah', '--version', capture=True).strip()
@@ -309,7 +427,8 @@ def buildah_config_args(config):
 
 def commit_image(spec, root, layout):
     """One layer from root, committed dated 1970 with a gzip-compressed layer into an OCI layout."""
-    container = buildah('from', '--name', f'caas-build-{os.getpid()}-{spec.image.replace("/", "-")}', 'scratch')
+    container = buildah('from', '--name', f'caas-build-{os.getpid()}-{spec.image.replace("/", "-")}',
+                        f'oci-archive:{spec.base}' if spec.base else 'scratch')
     try:
         buildah('copy', container, root, '/')
         # buildah copy makes everything root's; these files are copied again with their owner.
@@ -348,12 +467,18 @@ def manifest_digest(layout):
     return digest
 
 
+def image_archive(bundle, entry):
+    """Where the bundle keeps an image: images/<image>/<tag>.oci.tar."""
+    return bundle / 'images' / entry['image'] / f'{entry["tag"]}.oci.tar'
+
+
 def build_image(spec, bundle):
     """images/<image>/<tag>.oci.tar unless its stamp records the same inputs. Returns (digest, cached)."""
-    dest = bundle / 'images' / spec.image / f'{spec.tag}.oci.tar'
+    dest = image_archive(bundle, {'image': spec.image, 'tag': spec.tag})
     stamp_path = bundle_stamp_path(dest)
     inputs = canonical({'revision': spec.revision, 'buildah': buildah_version(), 'config': spec.config, 'arch': ARCH,
-                        'contents': spec.inputs, **({'owners': spec.owners} if spec.owners else {})})
+                        'contents': spec.inputs, **({'owners': spec.owners} if spec.owners else {}),
+                        **({'base': sha256_file(spec.base)} if spec.base else {})})
     stamp = read_json(stamp_path)
     if stamp and stamp['inputs'] == inputs and dest.is_file() and sha256_file(dest) == stamp['archive_sha256']:
         remember('artifacts', f'{spec.image}:{spec.tag}', inputs, stamp['digest'])

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 from .common import ARCH, BUILD_DIR, BuildError, MANIFEST, canonical, debian_version, remember, run, sha256_file
-from .gobuild import Built, GoBinary, GoBuild, go_module, module_time, stamped
+from .gobuild import Built, GoBinary, GoBuild, SourceArchive, go_module, module_time, stamped
 
 # -- the build recipes -----------------------------------------------------------------------------
 
@@ -200,3 +200,81 @@ def calico(version):
                                       ldflags=main_ldflags),
                              GoBinary('check-status', f'{module}/kube-controllers/cmd/check-status',
                                       ldflags=main_ldflags)])
+
+
+# -- storage: Rook, ceph-csi and the CSI sidecars --------------------------------------------------
+# The module proxy refuses Rook, ceph-csi, node-driver-registrar, external-provisioner and external-resizer:
+# they are built from the snapshots in ../shared/sources (its README: repository, tag, commit, date, sha256).
+SOURCE_ARCHIVES = {
+    ('rook', 'v1.18.11'): SourceArchive(
+        'rook-v1.18.11.tar.gz', '490e7819a58b17c55811b0a2323cd007b929994d3109657b926ec06c2f79b70c',
+        '8059413c805f8ed3a0992af0113c002b0250805e', '2026-05-27T00:00:00Z'),
+    ('ceph-csi', 'v3.12.2'): SourceArchive(
+        'ceph-csi-v3.12.2.tar.gz', 'dc37fc98940d400a9705d400a420464515098a50ff9114722fba530fe1fce2b3',
+        'dcf14882dd4d2e7064fee259b9c81424a3bfc04f', '2024-09-06T00:00:00Z'),
+    ('node-driver-registrar', 'v2.17.0'): SourceArchive(
+        'node-driver-registrar-v2.17.0.tar.gz', 'e0e5d1b01197d1e9627b592c996dd5ddd86bbf90a7ed8ba3831d6acb968d01e0',
+        'c5794c45f34ce9c62e47dfd5a2b073c3824f2c79', '2026-05-21T00:00:00Z'),
+    ('external-provisioner', 'v6.3.0'): SourceArchive(
+        'external-provisioner-v6.3.0.tar.gz', '17c8d915b663ace03c794a9bd34312b7e0d3bdcdcd2d8b7dd5782275c4039350',
+        '34c6fc2149a354cea116724d1836262516f83225', '2026-06-04T00:00:00Z'),
+    ('external-resizer', 'v2.2.1'): SourceArchive(
+        'external-resizer-v2.2.1.tar.gz', 'ecf77edbb5c2b4248a4652157f4c4b45c5147905a3a6ee50b652af422d84288e',
+        '32c003dbad0ec50d449b69cdddc5a7ba07a80cb8', '2026-06-29T00:00:00Z'),
+}
+
+
+def source_archive(component, tag):
+    if (component, tag) not in SOURCE_ARCHIVES:
+        raise BuildError(f'no source snapshot of {component} {tag} is known: add it to SOURCE_ARCHIVES from '
+                         '../shared/sources/README.md, or pin the version the snapshot has')
+    return SOURCE_ARCHIVES[(component, tag)]
+
+
+# external-provisioner v6 has HonorPVReclaimPolicy always on (GA) and no longer knows the gate; Rook 1.18's CSI
+# templates (embedded in the rook binary) still pass it, and the provisioner exits on the unknown gate.
+ROOK_EDITS = tuple((f'pkg/operator/ceph/csi/template/{driver}/csi-{driver}plugin-provisioner-dep.yaml',
+                    '            - "--feature-gates=HonorPVReclaimPolicy=true"\n', '')
+                   for driver in ('rbd', 'cephfs', 'nfs'))
+
+
+def rook(version):
+    """The rook binary as Rook's Makefile builds it (-tags ceph_preview: go-ceph's preview API it uses), with the
+    version stamp, and the files its image carries (monitoring rules, the external-cluster script) and the
+    manifests the rook_ceph role applies (CRDs, RBAC). ROOK_EDITS: for the CSI provisioner the lab builds."""
+    tag = f'v{version}'
+    return GoBuild('rook', tag, {'github.com/rook/rook': tag}, archive=source_archive('rook', tag), edits=ROOK_EDITS,
+                   data_paths=('images/ceph/toolbox.sh', 'images/ceph/set-ceph-debug-level', 'deploy/examples/monitoring',
+                               'deploy/examples/create-external-cluster-resources.py',
+                               'deploy/examples/crds.yaml', 'deploy/examples/common.yaml', 'LICENSE'),
+                   binaries=[GoBinary('rook', './cmd/rook', ('ceph_preview',),
+                                      f'-X github.com/rook/rook/pkg/version.Version={tag}')])
+
+
+# What ceph-csi's cgo links (go-ceph): Ceph's client libraries of the release the Ceph image runs, with the C
+# toolchain of that release, in a root of its packages (the machine's own release has an older Ceph).
+CEPH_CSI_BUILD_PACKAGES = ('gcc', 'libc6-dev', 'librados-dev', 'librbd-dev', 'libcephfs-dev', 'coreutils', 'dash')
+
+
+def ceph_csi(version, codename):
+    """cephcsi as its Makefile builds it (cgo, vendor/, the Ceph release's go-ceph tag and ceph_preview, the
+    version and commit stamps), against codename's Ceph libraries."""
+    tag = f'v{version}'
+    archive = source_archive('ceph-csi', tag)
+    ldflags = (f'-X github.com/ceph/ceph-csi/internal/util.GitCommit={archive.commit} '
+               f'-X github.com/ceph/ceph-csi/internal/util.DriverVersion={tag}')
+    return GoBuild('ceph-csi', tag, {'github.com/ceph/ceph-csi': tag}, archive=archive, cgo=True,
+                   build_root=(codename, CEPH_CSI_BUILD_PACKAGES), data_paths=('LICENSE',),
+                   binaries=[GoBinary('cephcsi', './cmd', ('reef', 'ceph_preview'), ldflags)])
+
+
+def csi_sidecar(component, version, command, module=None):
+    """A kubernetes-csi sidecar as its release-tools build it (static, main.version stamped): from its snapshot
+    (vendor/) or, for those the proxy serves, from the module."""
+    tag = f'v{version}'
+    binary = GoBinary(command, f'./cmd/{command}' if module is None else f'{module}/cmd/{command}',
+                      ldflags=f'-X main.version={tag}')
+    if module is None:
+        return GoBuild(component, tag, {f'github.com/kubernetes-csi/{component}': tag},
+                       archive=source_archive(component, tag), binaries=[binary])
+    return GoBuild(component, tag, {module: tag}, binaries=[binary])

@@ -13,6 +13,7 @@ from .gobuild import go_build
 from .recipes import (
     KUBERNETES_COMMANDS,
     calico,
+    ceph_csi,
     cni_plugins,
     containerd,
     coredns,
@@ -23,11 +24,18 @@ from .recipes import (
     kube_vip,
     kubernetes,
     pause,
-    runc)
+    rook,
+    runc,
+    csi_sidecar)
 from .bundle import bundle_file
 from .images import (
     build_image,
+    image_archive,
+    CEPH_DEBIAN,
     busybox_image,
+    ceph_image,
+    cephcsi_image,
+    csi_sidecar_image,
     calico_cni_image,
     calico_kube_controllers_image,
     calico_node_image,
@@ -36,16 +44,24 @@ from .images import (
     kube_proxy_image,
     kube_vip_image,
     kubernetes_image,
-    pause_image)
+    pause_image,
+    rook_image)
 
 # -- one release -----------------------------------------------------------------------------------
+
+# The CSI sidecars Rook deploys with ceph-csi: image name -> (component, Go module if the proxy serves it).
+CSI_SIDECARS = {'csi-node-driver-registrar': ('node-driver-registrar', None),
+                'csi-provisioner': ('external-provisioner', None),
+                'csi-resizer': ('external-resizer', None),
+                'csi-attacher': ('external-attacher', 'github.com/kubernetes-csi/external-attacher/v4'),
+                'csi-snapshotter': ('external-snapshotter', 'github.com/kubernetes-csi/external-snapshotter/v8')}
 
 # The build each manifest file comes from, and the build (or builds: the recipe gets each one's Built) and
 # recipe of each image.
 FILE_BUILDS = {**{name: 'kubernetes' for name in KUBERNETES_COMMANDS},
                **{name: name for name in ('containerd', 'runc', 'cni-plugins', 'crictl', 'etcd', 'helm',
                                           'kube-bench')},
-               'calico-crds': 'calico'}
+               'calico-crds': 'calico', 'rook-crds': 'rook', 'rook-common': 'rook'}
 IMAGE_RECIPES = {**{name: ('kubernetes', functools.partial(kubernetes_image, name))
                     for name in ('kube-apiserver', 'kube-controller-manager', 'kube-scheduler')},
                  'kube-proxy': ('kubernetes', kube_proxy_image), 'etcd': ('etcd', etcd_image),
@@ -53,7 +69,13 @@ IMAGE_RECIPES = {**{name: ('kubernetes', functools.partial(kubernetes_image, nam
                  'kube-vip': ('kube-vip', kube_vip_image),
                  'calico-node': ('calico', calico_node_image),
                  'calico-cni': (('calico', 'cni-plugins'), calico_cni_image),
-                 'calico-kube-controllers': ('calico', calico_kube_controllers_image)}
+                 'calico-kube-controllers': ('calico', calico_kube_controllers_image),
+                 'ceph': ((), ceph_image),
+                 'rook-ceph': ('rook', rook_image), 'cephcsi': ('ceph-csi', cephcsi_image),
+                 **{name: (component, functools.partial(csi_sidecar_image, name))
+                    for name, (component, _) in CSI_SIDECARS.items()}}
+# Images whose first layers are another image of the bundle (the recipe gets its archive after the Builts).
+IMAGE_BASES = {'rook-ceph': 'ceph', 'cephcsi': 'ceph'}
 TEST_IMAGE_RECIPES = {'busybox': busybox_image}
 
 
@@ -87,6 +109,14 @@ class Release:
         image_recipes = {'coredns': coredns, 'kube-vip': kube_vip}     # versioned by their image's tag
         if component in image_recipes:
             return go_build(image_recipes[component](images[component]['tag'].removeprefix('v')))
+        if component == 'rook':
+            return go_build(rook(images['rook-ceph']['tag'].removeprefix('v')))
+        if component == 'ceph-csi':
+            return go_build(ceph_csi(images['cephcsi']['tag'].removeprefix('v'), CEPH_DEBIAN))
+        sidecars = {c: (name, module) for name, (c, module) in CSI_SIDECARS.items()}
+        if component in sidecars:
+            name, module = sidecars[component]
+            return go_build(csi_sidecar(component, images[name]['tag'].removeprefix('v'), name, module))
         if component == 'calico':
             return go_build(calico(files['calico-crds']['version']))
         if component == 'cni-plugins':
@@ -125,7 +155,21 @@ class Release:
         if calico_tag and entry['tag'] != calico_tag:
             raise BuildError(f'the {name} image tag {entry["tag"]} is not the calico-crds file\'s Calico {calico_tag}')
         built = [self.build(c) for c in components]
+        if name in IMAGE_BASES:
+            built.append(self.base_archive(IMAGE_BASES[name]))
         return self.timed(f'image {name}', lambda: build_image(recipe(entry, *built), self.bundle))
+
+    def base_archive(self, name):
+        """The bundle's archive of the image name, built first if this run has not (once per run)."""
+        if ('base', name) not in self.builds:
+            try:
+                self.image(name)
+                self.builds[('base', name)] = image_archive(self.bundle, self.entry['images'][name])
+            except BuildError as error:
+                self.builds[('base', name)] = error
+        if isinstance(self.builds[('base', name)], BuildError):
+            raise BuildError(f'its base image {name} could not be built')
+        return self.builds[('base', name)]
 
     def test_image(self, name, entry):
         if name not in TEST_IMAGE_RECIPES:

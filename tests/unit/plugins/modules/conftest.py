@@ -52,3 +52,14 @@ def kubeadm_path():
 @pytest.fixture(scope='session')
 def kubectl_path():
     return lab_kubernetes_binary('kubectl')
+
+
+@pytest.fixture
+def unreachable_cluster(tmp_path):
+    """A kubeconfig of an API server nobody listens for (a closed port on loopback)."""
+    path = tmp_path / 'admin.conf'
+    path.write_text('apiVersion: v1\nkind: Config\ncurrent-context: c\n'
+                    'clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]\n'
+                    'users: [{name: u, user: {token: not-a-secret}}]\n'
+                    'contexts: [{name: c, context: {cluster: c, user: u}}]\n')
+    return str(path)

@@ -17,17 +17,6 @@ CONFIG_MAP = {'apiVersion': 'v1', 'kind': 'ConfigMap', 'metadata': {'name': 'a',
               'data': {'key': 'secret-value'}}
 
 
-@pytest.fixture
-def unreachable_cluster(tmp_path):
-    """A kubeconfig of an API server nobody listens for (a closed port on loopback)."""
-    path = tmp_path / 'admin.conf'
-    path.write_text('apiVersion: v1\nkind: Config\ncurrent-context: c\n'
-                    'clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]\n'
-                    'users: [{name: u, user: {token: not-a-secret}}]\n'
-                    'contexts: [{name: c, context: {cluster: c, user: u}}]\n')
-    return str(path)
-
-
 def private_files():
     return set(glob.glob(os.path.join(tempfile.gettempdir(), 'caas-kubectl-*')))
 
