@@ -73,7 +73,7 @@ def s3(method, key, body=b''):
     except urllib.error.HTTPError as error:
         return error.code, error.read()
 
-body = os.urandom(%d * 1048576)
+body = os.urandom(SIZE_MIB * 1048576)
 result = {'sent_sha256': hashlib.sha256(body).hexdigest()}
 result['put'] = s3('PUT', 'caas-check/object.bin', body)[0]
 status, got = s3('GET', 'caas-check/object.bin')
@@ -81,7 +81,7 @@ result.update(get=status, got_sha256=hashlib.sha256(got).hexdigest(), got_bytes=
 result['delete'] = s3('DELETE', 'caas-check/object.bin')[0]
 result['get_after_delete'] = s3('GET', 'caas-check/object.bin')[0]
 print(json.dumps(result))
-''' % SIZE_MIB
+'''.replace('SIZE_MIB', str(SIZE_MIB))
 
 
 def ceph(core, *args):

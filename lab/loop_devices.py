@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright: caas.platform contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Loop devices for the Ceph OSDs of the lab's and the molecule scenarios' storage hosts.
@@ -8,8 +7,11 @@
 
 attach: a sparse backing file DIR/<host>.img per host, attached to a free loop device of this machine unless it
 already is, and the device node made inside the host's container if the container started before the device
-existed (a privileged podman container sees the machine's devices as they were when it started). Writes
-DIR/devices.json ({host: /dev/loopN}) for the inventory, and prints it.
+existed (a privileged podman container sees the machine's devices as they were when it started). Each host's
+container then loses the nodes of the other hosts' devices: Ceph's OSD preparation lists every OSD it finds on
+the devices it sees, and a host seeing another's device would take that OSD as its own (two hosts running one
+OSD). Writes DIR/devices.json ({host: /dev/loopN}) for the inventory, and prints it. Run it again after a host's
+container restarts (scripts/lab up does): podman gives it every device again.
 detach: detaches every loop device backed by a file of DIR and removes the files. Only what attach made is
 touched: the machine's other loop devices are never named, read or detached (a lab host sees them all:
 docs/lab.md, storage safety).
@@ -47,6 +49,10 @@ def attach(directory, hosts, size, container_format):
         run('podman', 'exec', container, 'sh', '-c',
             f'test -b {device} || mknod -m 0660 {device} b 7 {minor}')
         devices[host] = device
+    for host in hosts:
+        others = ' '.join(device for other, device in devices.items() if other != host)
+        if others:
+            run('podman', 'exec', container_format.format(host=host), 'sh', '-c', f'rm -f {others}')
     (directory / 'devices.json').write_text(json.dumps(devices, indent=2, sort_keys=True) + '\n')
     return devices
 

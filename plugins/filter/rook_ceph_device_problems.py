@@ -12,7 +12,7 @@ description:
   - Takes the registered results of C(lsblk --json --output NAME,PATH,TYPE,FSTYPE,PTTYPE,MOUNTPOINTS) run on each of
     a host's C(rook_ceph_osd_devices) (a loop whose C(item) is the device entry) and returns one message per
     device that must not become an OSD - mounted, or holding a filesystem, partition table, partitions or volumes
-    without C(wipe: true). A device that already is an OSD (C(ceph_bluestore)) is fine.
+    unless its entry sets C(wipe) true. A device that already is an OSD (C(ceph_bluestore)) is fine.
 options:
   _input:
     description: The loop's results (each with C(item) and C(stdout)).

@@ -8,6 +8,9 @@ What kubectl (1.31+) does, and this code relies on:
     unified diff is on stdout), and above 1 when it failed.
   - A kind whose CustomResourceDefinition is not installed fails with ``no matches for kind`` (or ``ensure CRDs are
     installed first``): in check mode on a cluster the same run would first give the CRDs, that is "would create".
+  - An object in a namespace the cluster does not have yet fails the diff with ``namespaces "<name>" not found``:
+    when the same input creates that namespace first (a release's manifest often starts with its Namespace), that
+    too is "would create".
   - ``kubectl apply -o name`` prints one ``<resource>.<group>/<name>`` line per object.
   - Secret values are masked in ``kubectl diff`` output (``***``).
 """
@@ -20,6 +23,7 @@ import re
 from ansible_collections.caas.platform.plugins.module_utils.commands import CommandError, PrivateFile, command_message, run
 
 MISSING_KIND = re.compile(r'no matches for kind "([^"]+)"|ensure CRDs are installed first', re.I)
+MISSING_NAMESPACE = re.compile(r'namespaces "([^"]+)" not found')
 
 
 class KubectlError(CommandError):
@@ -53,6 +57,9 @@ def interpret_diff(rc, stdout, stderr):
     if kinds:
         return True, 'the cluster has no %s yet (its CustomResourceDefinition comes first): all would be created\n' \
             % ', '.join(kinds)
+    namespaces = sorted(set(MISSING_NAMESPACE.findall(stderr or '')))
+    if namespaces:
+        return True, 'the cluster has no namespace %s yet: all would be created\n' % ', '.join(namespaces)
     # Differences found; stderr may still hold warnings (deprecations, Pod Security), but no error line.
     if rc == 1 and not re.search(r'^\s*error', stderr or '', re.M | re.I):
         return True, stdout

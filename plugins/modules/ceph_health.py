@@ -62,8 +62,11 @@ attributes:
     description: Only reads; runs the same in check mode.
   diff_mode:
     support: none
+    description: Changes nothing, so there is nothing to show.
   platform:
+    support: full
     platforms: posix
+    description: A control-plane node with kubectl and a kubeconfig; the cluster's Rook operator runs the ceph CLI.
 notes:
   - The cluster must exist (Rook's operator writes the admin configuration once the mons run).
 seealso:

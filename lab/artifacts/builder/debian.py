@@ -32,9 +32,9 @@ def suite_sources(codename):
     """The machine's own Debian sources (deb822 or one-line), with its release's codename replaced: the same
     archives, whatever the machine's apt is configured to reach, for the other release."""
     machine = machine_codename()
-    texts = [p.read_text() for p in sorted(Path('/etc/apt/sources.list.d').glob('*.sources'))]
-    one_line = [p.read_text() for p in [Path('/etc/apt/sources.list'), *sorted(Path('/etc/apt/sources.list.d')
-                                                                              .glob('*.list'))] if p.is_file()]
+    parts = Path('/etc/apt/sources.list.d')
+    texts = [p.read_text() for p in sorted(parts.glob('*.sources'))]
+    one_line = [p.read_text() for p in [Path('/etc/apt/sources.list'), *sorted(parts.glob('*.list'))] if p.is_file()]
     stanzas = [s for text in texts for s in text.split('\n\n') if re.search(rf'^Suites:.*\b{machine}\b', s, re.M)]
     lines = [line for text in one_line for line in text.splitlines()
              if re.match(rf'^deb\s.*\s{machine}(-\S+)?\s', line)]
@@ -132,10 +132,12 @@ def debian_debs(versions, codename=None):
 
 
 def extract_debs(debs, root):
-    """Unpacks the packages' files (not their scripts) over a merged-/usr root, as a Debian 12 system has."""
+    """Unpacks the packages' files (not their scripts) over a merged-/usr root, as a Debian 12 system has (made
+    on the first call for a root)."""
     for name in ('bin', 'sbin', 'lib', 'lib64'):
         (root / 'usr' / name).mkdir(parents=True, exist_ok=True)
-        (root / name).symlink_to(f'usr/{name}')
+        if not (root / name).is_symlink():
+            (root / name).symlink_to(f'usr/{name}')
     for deb in debs.values():
         run('sh', '-c', 'dpkg-deb --fsys-tarfile "$1" | tar -x --keep-directory-symlink -C "$2"', 'sh', deb, root)
     for unneeded in ('usr/share/doc', 'usr/share/man', 'usr/share/info', 'usr/share/lintian', 'usr/share/bug',

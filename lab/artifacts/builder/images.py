@@ -285,17 +285,32 @@ def calico_kube_controllers_image(entry, built):
 CEPH_DEBIAN = 'trixie'
 # The daemons Rook runs from the Ceph image, ceph-volume (OSD preparation) with what it and Rook's provisioning
 # call (lsblk, blkid, sgdisk, udevadm, lvm, cryptsetup), ceph-fuse (ceph-csi's FUSE mounter: the image is
-# cephcsi's base too), and the shell tools of Rook's init scripts.
-CEPH_PACKAGES = ('ceph-mon', 'ceph-mgr', 'ceph-mgr-modules-core', 'ceph-osd', 'ceph-mds', 'radosgw', 'ceph-volume',
-                 'ceph-common', 'ceph-fuse', 'util-linux', 'udev', 'gdisk', 'lvm2', 'cryptsetup-bin', 'iproute2',
-                 'procps', 'bash', 'dash', 'coreutils', 'findutils', 'grep', 'sed', 'gawk', 'tar', 'gzip', 'kmod',
-                 'ca-certificates')
+# cephcsi's base too), the mgr's database in RADOS (libsqlite3-mod-ceph: devicehealth fails without it), and the
+# shell tools of Rook's init scripts.
+CEPH_PACKAGES = ('ceph-mon', 'ceph-mgr', 'ceph-mgr-modules-core', 'libsqlite3-mod-ceph', 'ceph-osd', 'ceph-mds',
+                 'radosgw', 'ceph-volume', 'ceph-common', 'ceph-fuse', 'util-linux', 'udev', 'gdisk', 'lvm2',
+                 'cryptsetup-bin', 'iproute2', 'procps', 'bash', 'dash', 'coreutils', 'findutils', 'grep', 'sed', 'gawk',
+                 'tar', 'gzip', 'kmod', 'ca-certificates')
 CEPH_CHECKS = (('ceph-mon', '--version'), ('ceph-mgr', '--version'), ('ceph-osd', '--version'), ('ceph-mds', '--version'),
                ('radosgw', '--version'), ('ceph-fuse', '--version'), ('rados', '--version'), ('rbd', '--version'),
                ('ceph-volume', '--help'), ('lsblk', '--version'), ('sgdisk', '--version'), ('udevadm', '--version'),
                ('lvm', 'version'), ('ip', '-V'), ('awk', '--version'),
                # Rook's probes run `env -i sh -c ...`: sh found on the default path.
-               ('env', '-i', 'sh', '-c', 'true'))
+               ('env', '-i', 'sh', '-c', 'true'),
+               # What ceph-mgr's modules import: requests loads the CA bundle, devicehealth's database is in RADOS.
+               ('python3', '-c', 'import requests, prettytable, rados, rbd, cephfs'),
+               ('ls', '/usr/lib/x86_64-linux-gnu/libcephsqlite.so'))
+# Packages of the machine's own release (Debian 12) in place of Debian 13's: ceph-mgr runs each of its modules in a
+# Python subinterpreter, and every module imports bcrypt (mgr_util); Debian 13's bcrypt 4 is Rust (PyO3), which
+# loads in one interpreter per process only, so all modules but one fail ("failed dependency", HEALTH_WARN for
+# ever). Debian 12's bcrypt 3.2 is C with cffi, built for the stable ABI: it loads in each subinterpreter.
+CEPH_FROM_MACHINE_RELEASE = ('python3-bcrypt',)
+CEPH_SUBINTERPRETER_CHECK = (
+    'import _interpreters\n'
+    'for _ in range(3):\n'
+    '    error = _interpreters.exec(_interpreters.create(_interpreters.new_config("legacy")),\n'
+    '                               "import bcrypt; assert bcrypt.checkpw(b\'x\', bcrypt.hashpw(b\'x\', bcrypt.gensalt(4)))")\n'
+    '    assert error is None, error.msg\n')
 # The accounts of Ceph's own images: ceph is 167 there, and Rook's pods chown to it by name.
 CEPH_PASSWD = ('root:x:0:0:root:/root:/bin/bash\n'
                'ceph:x:167:167:Ceph storage service:/var/lib/ceph:/usr/sbin/nologin\n'
@@ -317,12 +332,15 @@ def ceph_image(entry):
     Rook runs for mons, mgrs, OSDs, MDSs and RGWs, and the base of the Rook and cephcsi images. The packages are
     unpacked without their maintainer scripts: what those do that the daemons need (the ceph account, its
     directories, awk's alternative, the linker cache) is done here, and each daemon is run once in the root."""
-    packages = debian_closure(CEPH_PACKAGES, CEPH_DEBIAN)
+    machine = {name: debian_closure([name])[name] for name in CEPH_FROM_MACHINE_RELEASE}
+    packages = {name: version for name, version in debian_closure(CEPH_PACKAGES, CEPH_DEBIAN).items()
+                if name not in machine}
     if f'v{ceph_version_of(packages)}' != entry['tag']:
         raise BuildError(f'Debian {CEPH_DEBIAN} has Ceph {packages["ceph-common"]}, the manifest says {entry["tag"]}')
 
     def populate(root):
         extract_debs(debian_debs(packages, CEPH_DEBIAN), root)
+        extract_debs(debian_debs(machine), root)
         # What gawk's postinst makes (an alternative).
         (root / 'usr' / 'bin' / 'awk').symlink_to('gawk')
         for directory, mode in (('tmp', 0o1777), ('root', 0o700)):
@@ -337,16 +355,23 @@ def ceph_image(entry):
             (root / link).symlink_to(target)
         for directory in CEPH_DIRS:
             (root / directory).mkdir(parents=True, exist_ok=True)
+        # What ca-certificates' postinst makes (update-ca-certificates): the bundle Python's requests loads when it
+        # is imported (ceph-mgr's telemetry module fails without it).
+        bundle = root / 'etc' / 'ssl' / 'certs' / 'ca-certificates.crt'
+        bundle.parent.mkdir(parents=True, exist_ok=True)
+        bundle.write_text(''.join(path.read_text() for path in
+                                  sorted((root / 'usr' / 'share' / 'ca-certificates').rglob('*.crt'))))
         run('ldconfig', '-r', root)
-        for command in CEPH_CHECKS:
+        for command in (*CEPH_CHECKS, ('python3', '-c', CEPH_SUBINTERPRETER_CHECK)):
             run('chroot', root, *command, env={'PATH': IMAGE_PATH}, capture=True)
         printed = run('chroot', root, 'ceph', '--version', env={'PATH': IMAGE_PATH}, capture=True)
         if f'ceph version {entry["tag"][1:]} ' not in printed:
             raise BuildError(f'ceph --version prints {printed.strip()!r} in the image, not {entry["tag"]}')
 
-    return ImageSpec(entry['image'], entry['tag'], {'debian': packages, 'debian_release': CEPH_DEBIAN}, populate,
+    return ImageSpec(entry['image'], entry['tag'], {'debian': packages, 'debian_release': CEPH_DEBIAN,
+                                                    'debian_machine_release': machine}, populate,
                      {'cmd': ['/bin/bash'], 'env': [IMAGE_PATH_ENV, f'CEPH_VERSION={entry["tag"]}']},
-                     revision=2)
+                     revision=3)
 
 
 def rook_image(entry, built, ceph_archive):
@@ -370,7 +395,7 @@ def rook_image(entry, built, ceph_archive):
             install(source, root / name, mode)
 
     inputs = {'rook': built.outputs['rook'],
-              **{name: sha256_file(source) for name, (source, _) in files.items() if name != 'usr/local/bin/rook'}}
+              **{name: sha256_file(source) for name, (source, _mode) in files.items() if name != 'usr/local/bin/rook'}}
     return ImageSpec(entry['image'], entry['tag'], inputs, populate,
                      {'entrypoint': ['/usr/local/bin/rook'], 'cmd': [''], 'user': '2016', 'env': [IMAGE_PATH_ENV]},
                      base=ceph_archive)

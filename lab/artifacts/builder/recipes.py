@@ -231,11 +231,19 @@ def source_archive(component, tag):
     return SOURCE_ARCHIVES[(component, tag)]
 
 
-# external-provisioner v6 has HonorPVReclaimPolicy always on (GA) and no longer knows the gate; Rook 1.18's CSI
-# templates (embedded in the rook binary) still pass it, and the provisioner exits on the unknown gate.
-ROOK_EDITS = tuple((f'pkg/operator/ceph/csi/template/{driver}/csi-{driver}plugin-provisioner-dep.yaml',
-                    '            - "--feature-gates=HonorPVReclaimPolicy=true"\n', '')
-                   for driver in ('rbd', 'cephfs', 'nfs'))
+ROOK_EDITS = (
+    # external-provisioner v6 has HonorPVReclaimPolicy always on (GA) and no longer knows the gate; Rook 1.18's CSI
+    # templates (embedded in the rook binary) still pass it, and the provisioner exits on the unknown gate.
+    *((f'pkg/operator/ceph/csi/template/{driver}/csi-{driver}plugin-provisioner-dep.yaml',
+       '            - "--feature-gates=HonorPVReclaimPolicy=true"\n', '') for driver in ('rbd', 'cephfs', 'nfs')),
+    # The OSD preparation prints `dmsetup version` first and fails when the kernel has no device mapper (the lab's
+    # machine has none). Only encrypted and LVM OSDs use it, and those fail on it themselves with their own error:
+    # raw OSDs are prepared without it.
+    ('pkg/daemon/ceph/osd/daemon.go',
+     '\terr := dmsetupVersion(context)\n\tif err != nil {\n\t\treturn errors.Wrap(err, "failed to print device mapper version")\n\t}\n',
+     '\terr := dmsetupVersion(context)\n\tif err != nil {\n'
+     '\t\tlogger.Warningf("no device mapper (encrypted and LVM OSDs need it, raw OSDs do not): %v", err)\n\t}\n'),
+)
 
 
 def rook(version):

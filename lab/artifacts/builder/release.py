@@ -73,7 +73,7 @@ IMAGE_RECIPES = {**{name: ('kubernetes', functools.partial(kubernetes_image, nam
                  'ceph': ((), ceph_image),
                  'rook-ceph': ('rook', rook_image), 'cephcsi': ('ceph-csi', cephcsi_image),
                  **{name: (component, functools.partial(csi_sidecar_image, name))
-                    for name, (component, _) in CSI_SIDECARS.items()}}
+                    for name, (component, _module) in CSI_SIDECARS.items()}}
 # Images whose first layers are another image of the bundle (the recipe gets its archive after the Builts).
 IMAGE_BASES = {'rook-ceph': 'ceph', 'cephcsi': 'ceph'}
 TEST_IMAGE_RECIPES = {'busybox': busybox_image}

@@ -31,6 +31,13 @@ def test_a_kind_without_its_crd_would_be_created():
     assert kubectl.missing_kinds('Error from server (Forbidden): x') == []
 
 
+def test_objects_of_a_namespace_not_there_yet_would_be_created():
+    # What kubectl 1.36 prints for Rook's common.yaml (its Namespace first) on a cluster without rook-ceph.
+    stderr = 'Error from server (NotFound): namespaces "rook-ceph" not found\n'
+    changed, text = kubectl.interpret_diff(2, '', stderr)
+    assert changed and text == 'the cluster has no namespace rook-ceph yet: all would be created\n'
+
+
 def test_apply_names():
     out = 'ippool.crd.projectcalico.org/default-ipv4 serverside-applied\n'
     assert kubectl.resource_names('ippool.crd.projectcalico.org/default-ipv4\nconfigmap/calico-config\n') == [
