@@ -7,7 +7,7 @@
       pod on one node and read back, checksum compared, by a pod on another; an RBD volume provisioned and bound
       (its image in the pool: the lab's kernel cannot map it); a bucket claimed (ObjectBucketClaim) and used from a
       pod with real S3 requests (PUT, GET with the checksum compared, DELETE, then GET answering 404); what Ceph's
-      pods request and use. The namespace is deleted at the end.
+      pods request and use (the kubelets' stats summaries). The namespace is deleted at the end.
 
   storage.py osd-loss
       The lab only: a file written to a CephFS volume, then one storage host killed (podman kill: its OSD and
@@ -185,7 +185,7 @@ def check(api_client):
             raise SystemExit(f'S3 round trip failed: {json.dumps(data["s3"])}')
     finally:
         core.delete_namespace(NAMESPACE)
-    data['ceph_pods'] = ceph_pod_resources(core)
+    data['ceph_pods'] = dict(ceph_pod_resources(core), **ceph_pod_usage(core))
     return data
 
 
@@ -199,6 +199,25 @@ def ceph_pod_resources(core):
             if memory:
                 requested[component] = requested.get(component, 0) + mebibytes(memory)
     return {'requested_memory_mib': requested, 'pods': len(core.list_namespaced_pod(ROOK).items)}
+
+
+def ceph_pod_usage(core):
+    """What Rook's pods use now, by component: memory (working set, MiB) and CPU (millicores), from each node's
+    kubelet (its stats summary, through the API server), summed over every storage node."""
+    component = {p.metadata.name: p.metadata.labels.get('app', p.metadata.name)
+                 for p in core.list_namespaced_pod(ROOK).items}
+    memory, cpu = {}, {}
+    for node in core.list_node().items:
+        answer = core.connect_get_node_proxy_with_path(node.metadata.name, 'stats/summary', _preload_content=False)
+        for pod in json.loads(answer.data).get('pods', []):
+            name = pod['podRef']['name']
+            if pod['podRef']['namespace'] != ROOK or name not in component:
+                continue
+            key = component[name]
+            memory[key] = memory.get(key, 0) + (pod.get('memory') or {}).get('workingSetBytes', 0) // 1048576
+            cpu[key] = cpu.get(key, 0) + (pod.get('cpu') or {}).get('usageNanoCores', 0) // 1000000
+    return {'used_memory_mib': memory, 'used_cpu_millicores': cpu,
+            'used_memory_mib_total': sum(memory.values()), 'used_cpu_millicores_total': sum(cpu.values())}
 
 
 def mebibytes(quantity):
