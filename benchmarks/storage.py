@@ -185,27 +185,31 @@ def check(api_client):
             raise SystemExit(f'S3 round trip failed: {json.dumps(data["s3"])}')
     finally:
         core.delete_namespace(NAMESPACE)
-    data['ceph_pods'] = dict(ceph_pod_resources(core), **ceph_pod_usage(core))
+    rook_pods = core.list_namespaced_pod(ROOK).items
+    data['ceph_pods'] = dict(ceph_pod_resources(rook_pods), **ceph_pod_usage(core, rook_pods))
     return data
 
 
-def ceph_pod_resources(core):
+def ceph_component(pod):
+    """The Rook component a pod belongs to (its app label: rook-ceph-osd, rook-ceph-mon, csi-rbdplugin, ...)."""
+    return pod.metadata.labels.get('app', pod.metadata.name)
+
+
+def ceph_pod_resources(rook_pods):
     """What Rook's pods request (memory, MiB), by component."""
     requested = {}
-    for item in core.list_namespaced_pod(ROOK).items:
-        component = item.metadata.labels.get('app', item.metadata.name)
-        for container in item.spec.containers:
+    for pod in rook_pods:
+        for container in pod.spec.containers:
             memory = ((container.resources and container.resources.requests) or {}).get('memory')
             if memory:
-                requested[component] = requested.get(component, 0) + mebibytes(memory)
-    return {'requested_memory_mib': requested, 'pods': len(core.list_namespaced_pod(ROOK).items)}
+                requested[ceph_component(pod)] = requested.get(ceph_component(pod), 0) + mebibytes(memory)
+    return {'requested_memory_mib': requested, 'pods': len(rook_pods)}
 
 
-def ceph_pod_usage(core):
+def ceph_pod_usage(core, rook_pods):
     """What Rook's pods use now, by component: memory (working set, MiB) and CPU (millicores), from each node's
-    kubelet (its stats summary, through the API server), summed over every storage node."""
-    component = {p.metadata.name: p.metadata.labels.get('app', p.metadata.name)
-                 for p in core.list_namespaced_pod(ROOK).items}
+    kubelet (its stats summary, through the API server), summed over every node (the CSI plugins run on all)."""
+    component = {pod.metadata.name: ceph_component(pod) for pod in rook_pods}
     memory, cpu = {}, {}
     for node in core.list_node().items:
         answer = core.connect_get_node_proxy_with_path(node.metadata.name, 'stats/summary', _preload_content=False)
