@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import os
 import re
@@ -311,6 +312,31 @@ CEPH_SUBINTERPRETER_CHECK = (
     '    error = _interpreters.exec(_interpreters.create(_interpreters.new_config("legacy")),\n'
     '                               "import bcrypt; assert bcrypt.checkpw(b\'x\', bcrypt.hashpw(b\'x\', bcrypt.gensalt(4)))")\n'
     '    assert error is None, error.msg\n')
+# ceph-mgr's remote(): one module calls another's method, and Reef hands the caller's Python objects to the other
+# module's subinterpreter as they are. Python 3.12+ (Debian 13 has 3.13) keeps each type's state per interpreter, so
+# the callee crashed the mgr on them (a segfault in the progress module when rbd_support removed a deleted volume's
+# image from the trash, again at every restart). Ceph fixed it upstream after Reef by pickling what crosses: here the
+# arguments go over as bytes and are unpickled in the callee's interpreter, and the result comes back the same way;
+# a method that does not exist still raises NameError in the caller.
+CEPH_MGR_REMOTE = (
+    'usr/share/ceph/mgr/mgr_module.py',
+    '        return self._ceph_dispatch_remote(module_name, method_name,\n'
+    '                                          args, kwargs)\n',
+    '        import pickle\n'
+    '        payload = pickle.dumps((method_name, args, kwargs))\n'
+    '        found, result = pickle.loads(self._ceph_dispatch_remote(module_name, \'_remote_pickled\', (payload,), {}))\n'
+    '        if not found:\n'
+    '            raise NameError(\'Method {} not found in module {}\'.format(method_name, module_name))\n'
+    '        return result\n'
+    '\n'
+    '    def _remote_pickled(self, payload: bytes) -> bytes:\n'
+    '        """The callee\'s side of remote(): only bytes cross between subinterpreters."""\n'
+    '        import pickle\n'
+    '        method_name, args, kwargs = pickle.loads(payload)\n'
+    '        method = getattr(self, method_name, None)\n'
+    '        if method is None:\n'
+    '            return pickle.dumps((False, None))\n'
+    '        return pickle.dumps((True, method(*args, **kwargs)))\n')
 # The accounts of Ceph's own images: ceph is 167 there, and Rook's pods chown to it by name.
 CEPH_PASSWD = ('root:x:0:0:root:/root:/bin/bash\n'
                'ceph:x:167:167:Ceph storage service:/var/lib/ceph:/usr/sbin/nologin\n'
@@ -361,15 +387,23 @@ def ceph_image(entry):
         bundle.parent.mkdir(parents=True, exist_ok=True)
         bundle.write_text(''.join(path.read_text() for path in
                                   sorted((root / 'usr' / 'share' / 'ca-certificates').rglob('*.crt'))))
+        path, text, replacement = CEPH_MGR_REMOTE
+        source = (root / path).read_text()
+        if source.count(text) != 1:
+            raise BuildError(f'{path} of Debian\'s Ceph {packages["ceph-common"]} no longer has the remote() this edits')
+        (root / path).write_text(source.replace(text, replacement))
         run('ldconfig', '-r', root)
-        for command in (*CEPH_CHECKS, ('python3', '-c', CEPH_SUBINTERPRETER_CHECK)):
+        for command in (*CEPH_CHECKS, ('python3', '-c', CEPH_SUBINTERPRETER_CHECK),
+                        ('python3', '-c', 'import sys; compile(open(sys.argv[1]).read(), sys.argv[1], "exec")', f'/{path}')):
             run('chroot', root, *command, env={'PATH': IMAGE_PATH}, capture=True)
         printed = run('chroot', root, 'ceph', '--version', env={'PATH': IMAGE_PATH}, capture=True)
         if f'ceph version {entry["tag"][1:]} ' not in printed:
             raise BuildError(f'ceph --version prints {printed.strip()!r} in the image, not {entry["tag"]}')
 
     return ImageSpec(entry['image'], entry['tag'], {'debian': packages, 'debian_release': CEPH_DEBIAN,
-                                                    'debian_machine_release': machine}, populate,
+                                                    'debian_machine_release': machine,
+                                                    'mgr_remote_edit': hashlib.sha256(repr(CEPH_MGR_REMOTE).encode()).hexdigest()},
+                     populate,
                      {'cmd': ['/bin/bash'], 'env': [IMAGE_PATH_ENV, f'CEPH_VERSION={entry["tag"]}']},
                      revision=3)
 

@@ -243,6 +243,15 @@ ROOK_EDITS = (
      '\terr := dmsetupVersion(context)\n\tif err != nil {\n\t\treturn errors.Wrap(err, "failed to print device mapper version")\n\t}\n',
      '\terr := dmsetupVersion(context)\n\tif err != nil {\n'
      '\t\tlogger.Warningf("no device mapper (encrypted and LVM OSDs need it, raw OSDs do not): %v", err)\n\t}\n'),
+    # Rook 1.18 writes the CephFS CSI secrets as userID/userKey, which ceph-csi 3.13+ reads; ceph-csi 3.12 (the one
+    # snapshot here) reads the CephFS provisioner's and node plugin's credentials as adminID/adminKey and refused
+    # every claim ("missing ID field 'adminID' in secrets"). The CephFS secrets carry both names.
+    *(('pkg/operator/ceph/csi/secrets.go',
+       f'\t\tuserKey: []byte(csiSecretContent[{secret}].Key),\n\t}}\n',
+       f'\t\tuserKey: []byte(csiSecretContent[{secret}].Key),\n'
+       f'\t\t"adminID":  []byte(csiSecretContent[{secret}].Name),\n'
+       f'\t\t"adminKey": []byte(csiSecretContent[{secret}].Key),\n\t}}\n')
+      for secret in ('CsiCephFSProvisionerSecret', 'CsiCephFSNodeSecret')),
 )
 
 
