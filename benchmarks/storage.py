@@ -161,10 +161,15 @@ def check(api_client):
                              f'dd if=/dev/urandom of=/data/blob bs=1M count={SIZE_MIB} 2>/dev/null && sync && '
                              'sha256sum /data/blob')
         written = out.split()[0] if phase == 'Succeeded' and out else None
+        # A pod that failed says why in its output (the last lines are kept).
+        pods = {'writer': {'phase': phase, 'log': out[-300:]}}
         phase, out = run_pod(core, 'cephfs-reader', reader, TEST_IMAGE, 'sha256sum /data/blob && ls -ln /data/blob')
         read_back = out.split()[0] if phase == 'Succeeded' and out else None
+        pods['reader'] = {'phase': phase, 'log': out[-300:]}
         data['cephfs'] = {'writer_node': writer, 'reader_node': reader, 'written_sha256': written,
                           'read_sha256': read_back, 'same': bool(written) and written == read_back}
+        if not data['cephfs']['same']:
+            data['cephfs']['pods'] = pods
         if not data['cephfs']['same']:
             raise SystemExit(f'CephFS: what {reader} read is not what {writer} wrote: {json.dumps(data["cephfs"])}')
 

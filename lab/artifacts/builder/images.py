@@ -291,11 +291,14 @@ CEPH_DEBIAN = 'trixie'
 CEPH_PACKAGES = ('ceph-mon', 'ceph-mgr', 'ceph-mgr-modules-core', 'libsqlite3-mod-ceph', 'ceph-osd', 'ceph-mds',
                  'radosgw', 'ceph-volume', 'ceph-common', 'ceph-fuse', 'util-linux', 'udev', 'gdisk', 'lvm2',
                  'cryptsetup-bin', 'iproute2', 'procps', 'bash', 'dash', 'coreutils', 'findutils', 'grep', 'sed', 'gawk',
-                 'tar', 'gzip', 'kmod', 'ca-certificates')
+                 'tar', 'gzip', 'kmod', 'ca-certificates',
+                 # Rook's MDS liveness probe reads `ceph fs dump` with jq: without it every MDS was "not present in
+                 # the MDS map" and restarted every few minutes (the filesystem offline, CephFS mounts failing).
+                 'jq')
 CEPH_CHECKS = (('ceph-mon', '--version'), ('ceph-mgr', '--version'), ('ceph-osd', '--version'), ('ceph-mds', '--version'),
                ('radosgw', '--version'), ('ceph-fuse', '--version'), ('rados', '--version'), ('rbd', '--version'),
                ('ceph-volume', '--help'), ('lsblk', '--version'), ('sgdisk', '--version'), ('udevadm', '--version'),
-               ('lvm', 'version'), ('ip', '-V'), ('awk', '--version'),
+               ('lvm', 'version'), ('ip', '-V'), ('awk', '--version'), ('jq', '--version'),
                # Rook's probes run `env -i sh -c ...`: sh found on the default path.
                ('env', '-i', 'sh', '-c', 'true'),
                # What ceph-mgr's modules import: requests loads the CA bundle, devicehealth's database is in RADOS.
@@ -337,6 +340,12 @@ CEPH_MGR_REMOTE = (
     '        if method is None:\n'
     '            return pickle.dumps((False, None))\n'
     '        return pickle.dumps((True, method(*args, **kwargs)))\n')
+# rbd_support's long operations (removing a deleted volume's image from the trash, flatten, migration) pass librbd a
+# Python progress callback, which librbd calls from its own threads: the callback then runs without the module's
+# subinterpreter, and Python 3.13 crashed the mgr on it (a segfault at every restart, as the task stays queued). The
+# calls pass no callback: the operations run to the end, without a percentage in `ceph progress`.
+CEPH_RBD_SUPPORT_PROGRESS = ('usr/share/ceph/mgr/rbd_support/task.py',
+                             'on_progress=partial(self.progress_callback, task)', 'on_progress=None', 6)
 # The accounts of Ceph's own images: ceph is 167 there, and Rook's pods chown to it by name.
 CEPH_PASSWD = ('root:x:0:0:root:/root:/bin/bash\n'
                'ceph:x:167:167:Ceph storage service:/var/lib/ceph:/usr/sbin/nologin\n'
@@ -387,14 +396,16 @@ def ceph_image(entry):
         bundle.parent.mkdir(parents=True, exist_ok=True)
         bundle.write_text(''.join(path.read_text() for path in
                                   sorted((root / 'usr' / 'share' / 'ca-certificates').rglob('*.crt'))))
-        path, text, replacement = CEPH_MGR_REMOTE
-        source = (root / path).read_text()
-        if source.count(text) != 1:
-            raise BuildError(f'{path} of Debian\'s Ceph {packages["ceph-common"]} no longer has the remote() this edits')
-        (root / path).write_text(source.replace(text, replacement))
+        for path, text, replacement, count in (CEPH_MGR_REMOTE + (1,), CEPH_RBD_SUPPORT_PROGRESS):
+            source = (root / path).read_text()
+            if source.count(text) != count:
+                raise BuildError(f'{path} of Debian\'s Ceph {packages["ceph-common"]} does not hold {text!r} {count} '
+                                 'times: the edit no longer applies')
+            (root / path).write_text(source.replace(text, replacement))
         run('ldconfig', '-r', root)
         for command in (*CEPH_CHECKS, ('python3', '-c', CEPH_SUBINTERPRETER_CHECK),
-                        ('python3', '-c', 'import sys; compile(open(sys.argv[1]).read(), sys.argv[1], "exec")', f'/{path}')):
+                        *(('python3', '-c', 'import sys; compile(open(sys.argv[1]).read(), sys.argv[1], "exec")', f'/{path}')
+                          for path in (CEPH_MGR_REMOTE[0], CEPH_RBD_SUPPORT_PROGRESS[0]))):
             run('chroot', root, *command, env={'PATH': IMAGE_PATH}, capture=True)
         printed = run('chroot', root, 'ceph', '--version', env={'PATH': IMAGE_PATH}, capture=True)
         if f'ceph version {entry["tag"][1:]} ' not in printed:
@@ -402,7 +413,7 @@ def ceph_image(entry):
 
     return ImageSpec(entry['image'], entry['tag'], {'debian': packages, 'debian_release': CEPH_DEBIAN,
                                                     'debian_machine_release': machine,
-                                                    'mgr_remote_edit': hashlib.sha256(repr(CEPH_MGR_REMOTE).encode()).hexdigest()},
+                                                    'mgr_edits': hashlib.sha256(repr((CEPH_MGR_REMOTE, CEPH_RBD_SUPPORT_PROGRESS)).encode()).hexdigest()},
                      populate,
                      {'cmd': ['/bin/bash'], 'env': [IMAGE_PATH_ENV, f'CEPH_VERSION={entry["tag"]}']},
                      revision=3)
