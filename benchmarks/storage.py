@@ -158,9 +158,10 @@ def check(api_client):
 
         writer, reader = storage_nodes[0], storage_nodes[-1]
         phase, out = run_pod(core, 'cephfs-writer', writer, TEST_IMAGE,
-                             f'dd if=/dev/urandom of=/data/blob bs=1M count={SIZE_MIB} 2>/dev/null && sync && '
+                             f'id && ls -lnd /data && dd if=/dev/urandom of=/data/blob bs=1M count={SIZE_MIB} && sync && '
                              'sha256sum /data/blob')
-        written = out.split()[0] if phase == 'Succeeded' and out else None
+        # The checksum is the last line (id, the directory and dd's statistics, or its error, come first).
+        written = out.splitlines()[-1].split()[0] if phase == 'Succeeded' and out else None
         # A pod that failed says why in its output (the last lines are kept).
         pods = {'writer': {'phase': phase, 'log': out[-300:]}}
         phase, out = run_pod(core, 'cephfs-reader', reader, TEST_IMAGE, 'sha256sum /data/blob && ls -ln /data/blob')
