@@ -159,12 +159,13 @@ def check(api_client):
         writer, reader = storage_nodes[0], storage_nodes[-1]
         phase, out = run_pod(core, 'cephfs-writer', writer, TEST_IMAGE,
                              f'id && ls -lnd /data && dd if=/dev/urandom of=/data/blob bs=1M count={SIZE_MIB} && sync && '
-                             'sha256sum /data/blob')
+                             'sha256sum /data/blob', volume='shared')
         # The checksum is the last line (id, the directory and dd's statistics, or its error, come first).
         written = out.splitlines()[-1].split()[0] if phase == 'Succeeded' and out else None
         # A pod that failed says why in its output (the last lines are kept).
         pods = {'writer': {'phase': phase, 'log': out[-300:]}}
-        phase, out = run_pod(core, 'cephfs-reader', reader, TEST_IMAGE, 'sha256sum /data/blob && ls -ln /data/blob')
+        phase, out = run_pod(core, 'cephfs-reader', reader, TEST_IMAGE, 'sha256sum /data/blob && ls -ln /data/blob',
+                             volume='shared')
         read_back = out.split()[0] if phase == 'Succeeded' and out else None
         pods['reader'] = {'phase': phase, 'log': out[-300:]}
         data['cephfs'] = {'writer_node': writer, 'reader_node': reader, 'written_sha256': written,
@@ -258,13 +259,14 @@ def osd_loss():
             core.create_namespaced_persistent_volume_claim(NAMESPACE, pvc('shared', 'cephfs', 'ReadWriteMany'))
             wait('the CephFS claim bound', lambda: bound(core, 'shared'), timeout=300)
             write = f'dd if=/dev/urandom of=/data/{{0}} bs=1M count={SIZE_MIB} 2>/dev/null && sync && sha256sum /data/{{0}}'
-            phase, out = run_pod(core, 'before', writer, TEST_IMAGE, write.format('before'))
+            phase, out = run_pod(core, 'before', writer, TEST_IMAGE, write.format('before'), volume='shared')
             sums = {'before': out.split()[0]}
             killed = time.monotonic()
             sh('podman', 'kill', f'{PREFIX}-{lost}')
             started = time.monotonic()
             phase, out = run_pod(core, 'during', reader, TEST_IMAGE,
-                                 write.format('during') + ' && sha256sum /data/before', timeout=600)
+                                 write.format('during') + ' && sha256sum /data/before', volume='shared',
+                                 timeout=600)
             data['write_while_lost_seconds'] = round(time.monotonic() - started, 1)
             lines = dict(reversed(line.split()) for line in out.splitlines() if len(line.split()) == 2)
             sums['during'] = lines.get('/data/during')
@@ -278,7 +280,8 @@ def osd_loss():
             data['host_back_seconds'] = round(time.monotonic() - started, 1)
             wait('Ceph HEALTH_OK again', lambda: healthy(core), timeout=1200, every=5)
             data['health_ok_again_seconds'] = round(time.monotonic() - started, 1)
-            phase, out = run_pod(core, 'after', lost, TEST_IMAGE, 'sha256sum /data/before /data/during', timeout=600)
+            phase, out = run_pod(core, 'after', lost, TEST_IMAGE, 'sha256sum /data/before /data/during', volume='shared',
+                                 timeout=600)
             lines = dict(reversed(line.split()) for line in out.splitlines() if len(line.split()) == 2)
             data['files'] = {name: {'written_sha256': value, 'read_after_sha256': lines.get(f'/data/{name}')}
                              for name, value in sums.items()}
