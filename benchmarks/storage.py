@@ -172,7 +172,6 @@ def check(api_client):
                           'read_sha256': read_back, 'same': bool(written) and written == read_back}
         if not data['cephfs']['same']:
             data['cephfs']['pods'] = pods
-        if not data['cephfs']['same']:
             raise SystemExit(f'CephFS: what {reader} read is not what {writer} wrote: {json.dumps(data["cephfs"])}')
 
         start = time.monotonic()
