@@ -54,6 +54,17 @@ def run(*cmd, env=None, cwd=None, capture=False):
     return result.stdout if capture else None
 
 
+def replace_checked(path, old, new, count=1, what=''):
+    """Replaces old by new in the file at path, refusing (BuildError) unless old is there exactly count times: an
+    edit of upstream's files that no longer applies must stop the build, not pass silently."""
+    path = Path(path)
+    text = path.read_text()
+    if text.count(old) != count:
+        raise BuildError(f'{what or path} holds {old!r} {text.count(old)} times, not {count}: the edit '
+                         'no longer applies; check it against the release')
+    path.write_text(text.replace(old, new))
+
+
 def sha256_file(path):
     digest = hashlib.sha256()
     with open(path, 'rb') as handle:

@@ -25,10 +25,12 @@ from .common import (
     debian_version,
     read_json,
     remember,
+    replace_checked,
     run,
     sha256_file,
     sha256_text,
-    write_json)
+    write_json,
+)
 
 # -- Go --------------------------------------------------------------------------------------------
 
@@ -243,11 +245,7 @@ def unpack_archive(spec):
     src.mkdir(parents=True)
     run('tar', '-xzf', path, '--strip-components=1', '-C', src)
     for name, old, new in spec.edits:
-        text = (src / name).read_text()
-        if text.count(old) != 1:
-            raise BuildError(f'{spec.component} {spec.version}: {name} does not hold {old!r} once: the edit no longer '
-                             'applies to this snapshot; check it against the release')
-        (src / name).write_text(text.replace(old, new))
+        replace_checked(src / name, old, new, what=f'{spec.component} {spec.version} {name}')
     marker.write_text(state)
     return src
 

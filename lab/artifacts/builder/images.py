@@ -25,10 +25,12 @@ from .common import (
     canonical,
     read_json,
     remember,
+    replace_checked,
     run,
     scratch_dir,
     sha256_file,
-    write_json)
+    write_json,
+)
 from .debian import debian_closure, debian_debs, extract_debs
 from .bundle import bundle_stamp_path
 
@@ -339,13 +341,16 @@ CEPH_MGR_REMOTE = (
     '        method = getattr(self, method_name, None)\n'
     '        if method is None:\n'
     '            return pickle.dumps((False, None))\n'
-    '        return pickle.dumps((True, method(*args, **kwargs)))\n')
+    '        return pickle.dumps((True, method(*args, **kwargs)))\n',
+    1)
 # rbd_support's long operations (removing a deleted volume's image from the trash, flatten, migration) pass librbd a
 # Python progress callback, which librbd calls from its own threads: the callback then runs without the module's
 # subinterpreter, and Python 3.13 crashed the mgr on it (a segfault at every restart, as the task stays queued). The
 # calls pass no callback: the operations run to the end, without a percentage in `ceph progress`.
 CEPH_RBD_SUPPORT_PROGRESS = ('usr/share/ceph/mgr/rbd_support/task.py',
                              'on_progress=partial(self.progress_callback, task)', 'on_progress=None', 6)
+# Each edit of ceph-mgr's modules: (file in the image, old text, new text, how many times old is there).
+CEPH_MGR_EDITS = (CEPH_MGR_REMOTE, CEPH_RBD_SUPPORT_PROGRESS)
 # The accounts of Ceph's own images: ceph is 167 there, and Rook's pods chown to it by name.
 CEPH_PASSWD = ('root:x:0:0:root:/root:/bin/bash\n'
                'ceph:x:167:167:Ceph storage service:/var/lib/ceph:/usr/sbin/nologin\n'
@@ -396,16 +401,12 @@ def ceph_image(entry):
         bundle.parent.mkdir(parents=True, exist_ok=True)
         bundle.write_text(''.join(path.read_text() for path in
                                   sorted((root / 'usr' / 'share' / 'ca-certificates').rglob('*.crt'))))
-        for path, text, replacement, count in (CEPH_MGR_REMOTE + (1,), CEPH_RBD_SUPPORT_PROGRESS):
-            source = (root / path).read_text()
-            if source.count(text) != count:
-                raise BuildError(f'{path} of Debian\'s Ceph {packages["ceph-common"]} does not hold {text!r} {count} '
-                                 'times: the edit no longer applies')
-            (root / path).write_text(source.replace(text, replacement))
+        for path, text, replacement, count in CEPH_MGR_EDITS:
+            replace_checked(root / path, text, replacement, count, what=f'Debian\'s Ceph {packages["ceph-common"]} {path}')
         run('ldconfig', '-r', root)
         for command in (*CEPH_CHECKS, ('python3', '-c', CEPH_SUBINTERPRETER_CHECK),
                         *(('python3', '-c', 'import sys; compile(open(sys.argv[1]).read(), sys.argv[1], "exec")', f'/{path}')
-                          for path in (CEPH_MGR_REMOTE[0], CEPH_RBD_SUPPORT_PROGRESS[0]))):
+                          for path, *_edit in CEPH_MGR_EDITS)):
             run('chroot', root, *command, env={'PATH': IMAGE_PATH}, capture=True)
         printed = run('chroot', root, 'ceph', '--version', env={'PATH': IMAGE_PATH}, capture=True)
         if f'ceph version {entry["tag"][1:]} ' not in printed:
@@ -413,7 +414,7 @@ def ceph_image(entry):
 
     return ImageSpec(entry['image'], entry['tag'], {'debian': packages, 'debian_release': CEPH_DEBIAN,
                                                     'debian_machine_release': machine,
-                                                    'mgr_edits': hashlib.sha256(repr((CEPH_MGR_REMOTE, CEPH_RBD_SUPPORT_PROGRESS)).encode()).hexdigest()},
+                                                    'mgr_edits': hashlib.sha256(repr(CEPH_MGR_EDITS).encode()).hexdigest()},
                      populate,
                      {'cmd': ['/bin/bash'], 'env': [IMAGE_PATH_ENV, f'CEPH_VERSION={entry["tag"]}']},
                      revision=3)

@@ -55,7 +55,7 @@ def modules(text):
 
 
 def edited():
-    _path, old, new = CEPH_MGR_REMOTE
+    _path, old, new, _count = CEPH_MGR_REMOTE
     assert textwrap.dedent(ORIGINAL).count(old) == 1
     return modules(textwrap.dedent(ORIGINAL).replace(old, new))
 
