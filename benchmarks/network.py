@@ -5,7 +5,8 @@
   network.py check [--kubeconfig FILE]
       calico-node Ready on every node; in a tenant namespace that allows its own traffic (the documented
       NetworkPolicy), a client on each node reaches an echo pod on every node by pod IP (so across nodes) and
-      through the Service's DNS name; the pods' MTU; a client in a second namespace is refused by the zero-trust
+      through the Service's DNS name; the pods' MTU; a host-network client on each node reaches the echo pods on
+      every node (the baseline admits the nodes); a client in a second namespace is refused by the zero-trust
       baseline (by pod IP and through the Service), then a tenant NetworkPolicy allowing that namespace opens it:
       how long the policy took to apply on the nodes; the namespaces are deleted at the end.
 
@@ -29,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from control_plane import RESTRICTED, TEST_IMAGE, api, wait  # noqa: E402  (the lab helpers)
 from ha_base import RESULTS  # noqa: E402
 
-SERVER_NS, CLIENT_NS = 'caas-net-a', 'caas-net-b'
+SERVER_NS, CLIENT_NS, HOST_NS = 'caas-net-a', 'caas-net-b', 'kube-system'
 PORT, SERVICE_PORT = 8080, 80
 # What a pod may reach on its own node: sshd, the kubelet and etcd never; the API on control-plane nodes.
 HOST_PORTS_CLOSED = {22: 'closed', 10250: 'closed', 2379: 'closed'}
@@ -53,6 +54,16 @@ def allow_policy(name, from_namespace):
             'spec': {'podSelector': {}, 'policyTypes': ['Ingress'], 'ingress': [{'from': [peer]}]}}
 
 
+def delete_pod(core, namespace, name):
+    try:
+        core.delete_namespaced_pod(name, namespace, grace_period_seconds=0)
+    except ApiException as exc:
+        if exc.status != 404:
+            raise
+    wait(f'{namespace}/{name} gone', lambda: name not in {p.metadata.name for p in core.list_namespaced_pod(
+        namespace, field_selector=f'metadata.name={name}').items}, timeout=120)
+
+
 def fresh_namespace(core, name):
     try:
         core.delete_namespace(name)
@@ -64,9 +75,17 @@ def fresh_namespace(core, name):
     core.create_namespace({'metadata': {'name': name}})
 
 
-def run_client(core, namespace, name, node, script, timeout=120):
+def host_pod(name, command, node):
+    """A pod in the node's own network namespace (kube-system: the only namespace Pod Security admits it in), on
+    any node (control-plane ones too); it sends what a host-network component of the platform would send."""
+    body = pod(name, command, node)
+    body['spec'].update(hostNetwork=True, tolerations=[{'operator': 'Exists', 'effect': 'NoSchedule'}])
+    return body
+
+
+def run_client(core, namespace, name, node, script, timeout=120, host_network=False):
     """A pod that runs script on node and ends; its phase and output."""
-    core.create_namespaced_pod(namespace, pod(name, ['sh', '-c', script], node))
+    core.create_namespaced_pod(namespace, (host_pod if host_network else pod)(name, ['sh', '-c', script], node))
     wait(f'{name} to finish', lambda: core.read_namespaced_pod(name, namespace).status.phase
          in ('Succeeded', 'Failed'), timeout=timeout)
     status = core.read_namespaced_pod(name, namespace).status
@@ -136,6 +155,23 @@ def check(api_client):
            or set(w['answers']) != names}
     if bad:
         raise SystemExit(f'pod-to-pod or pod-to-Service failed within {SERVER_NS}: {bad}')
+
+    # The nodes reach tenant pods on every node (the baseline admits them): traffic a host sends to a pod on another
+    # node leaves through the VXLAN tunnel with the node's tunnel address as its source, which the baseline knows
+    # from the node's host endpoint. Rook's CSI plugins (host network) reach Ceph's daemons this way.
+    result['host_to_pods'] = from_host = {}
+    for node in nodes:
+        name = f'caas-net-host-{node}'
+        delete_pod(core, HOST_NS, name)
+        try:
+            phase, log = run_client(core, HOST_NS, name, node, fetch(echo.values(), attempts=5), host_network=True)
+        finally:
+            delete_pod(core, HOST_NS, name)
+        from_host[node] = {'phase': phase, 'answers': sorted({line for line in log.splitlines() if line in names}),
+                           'failures': [line for line in log.splitlines() if line.startswith('FAIL')]}
+    bad = {n: h for n, h in from_host.items() if h['phase'] != 'Succeeded' or h['failures'] or set(h['answers']) != names}
+    if bad:
+        raise SystemExit(f'a node does not reach the tenant pods of {SERVER_NS} on every node: {bad}')
 
     # A pod reaches on its own node only what accepts any source (the API on control-plane nodes), never sshd,
     # the kubelet or etcd (node_prep's firewall); on the next node the same, though its traffic arrives there

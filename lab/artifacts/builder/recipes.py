@@ -273,6 +273,18 @@ def rook(version):
 CEPH_CSI_BUILD_PACKAGES = ('gcc', 'libc6-dev', 'librados-dev', 'librbd-dev', 'libcephfs-dev', 'coreutils', 'dash')
 
 
+# ceph-csi 3.12 mounts CephFS with ceph-fuse -o nonempty, an option of libfuse 2. Debian 13's ceph-fuse is built on
+# libfuse 3, which has no such option (it mounts over a non-empty directory without it) and refused every mount
+# ("fuse: unknown option(s): `-o nonempty'"): the option goes, and the StorageClass's own fuse options stay.
+CEPH_CSI_EDITS = (
+    ('internal/cephfs/mounter/fuse.go',
+     '\tfmo := "nonempty"\n\tif volOptions.FuseMountOptions != "" {\n'
+     '\t\tfmo += "," + strings.TrimSpace(volOptions.FuseMountOptions)\n\t}\n\targs = append(args, "-o", fmo)\n',
+     '\tif volOptions.FuseMountOptions != "" {\n'
+     '\t\targs = append(args, "-o", strings.TrimSpace(volOptions.FuseMountOptions))\n\t}\n'),
+)
+
+
 def ceph_csi(version, codename):
     """cephcsi as its Makefile builds it (cgo, vendor/, the Ceph release's go-ceph tag and ceph_preview, the
     version and commit stamps), against codename's Ceph libraries."""
@@ -280,7 +292,7 @@ def ceph_csi(version, codename):
     archive = source_archive('ceph-csi', tag)
     ldflags = (f'-X github.com/ceph/ceph-csi/internal/util.GitCommit={archive.commit} '
                f'-X github.com/ceph/ceph-csi/internal/util.DriverVersion={tag}')
-    return GoBuild('ceph-csi', tag, {'github.com/ceph/ceph-csi': tag}, archive=archive, cgo=True,
+    return GoBuild('ceph-csi', tag, {'github.com/ceph/ceph-csi': tag}, archive=archive, cgo=True, edits=CEPH_CSI_EDITS,
                    build_root=(codename, CEPH_CSI_BUILD_PACKAGES), data_paths=('LICENSE',),
                    binaries=[GoBinary('cephcsi', './cmd', ('reef', 'ceph_preview'), ldflags)])
 
