@@ -296,11 +296,15 @@ CEPH_PACKAGES = ('ceph-mon', 'ceph-mgr', 'ceph-mgr-modules-core', 'libsqlite3-mo
                  'tar', 'gzip', 'kmod', 'ca-certificates',
                  # Rook's MDS liveness probe reads `ceph fs dump` with jq: without it every MDS was "not present in
                  # the MDS map" and restarted every few minutes (the filesystem offline, CephFS mounts failing).
-                 'jq')
+                 'jq',
+                 # Rook's RGW startup and readiness probes ask the gateway with curl: without it the RGW never
+                 # became Ready and was restarted every few minutes (no bucket could be claimed).
+                 'curl')
 CEPH_CHECKS = (('ceph-mon', '--version'), ('ceph-mgr', '--version'), ('ceph-osd', '--version'), ('ceph-mds', '--version'),
                ('radosgw', '--version'), ('ceph-fuse', '--version'), ('rados', '--version'), ('rbd', '--version'),
                ('ceph-volume', '--help'), ('lsblk', '--version'), ('sgdisk', '--version'), ('udevadm', '--version'),
                ('lvm', 'version'), ('ip', '-V'), ('awk', '--version'), ('jq', '--version'),
+               ('curl', '--version'),
                # Rook's probes run `env -i sh -c ...`: sh found on the default path.
                ('env', '-i', 'sh', '-c', 'true'),
                # What ceph-mgr's modules import: requests loads the CA bundle, devicehealth's database is in RADOS.
