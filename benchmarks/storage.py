@@ -86,7 +86,9 @@ print(json.dumps(result))
 
 def ceph(core, *args):
     """A ceph command's JSON answer, run in the operator's pod with the admin configuration Rook keeps there."""
-    operator = core.list_namespaced_pod(ROOK, label_selector='app=rook-ceph-operator').items[0].metadata.name
+    # The running operator (a restarted one leaves its predecessor terminating for a while).
+    operator = next(pod.metadata.name for pod in core.list_namespaced_pod(ROOK, label_selector='app=rook-ceph-operator').items
+                    if pod.status.phase == 'Running' and not pod.metadata.deletion_timestamp)
     command = ['ceph', '--conf', f'/var/lib/rook/{ROOK}/{ROOK}.config', '--keyring',
                f'/var/lib/rook/{ROOK}/client.admin.keyring', *args, '--format', 'json']
     return json.loads(stream(core.connect_get_namespaced_pod_exec, operator, ROOK, container='rook-ceph-operator',
