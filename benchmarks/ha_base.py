@@ -65,9 +65,15 @@ def save(name, data):
 # -- the lab --------------------------------------------------------------------------------------
 
 def lab_inventory():
-    """group -> {host: its variables} from the lab inventory."""
+    """group -> {host: its variables} from the lab inventory. A host listed in several groups has its variables
+    where it is first defined (the storage group names workers without them): each group gets them all."""
     tree = yaml.safe_load((INVENTORY / 'hosts.yml').read_text())['all']['children']
-    return {group: body.get('hosts') or {} for group, body in tree.items()}
+    groups = {group: body.get('hosts') or {} for group, body in tree.items()}
+    variables = {}
+    for hosts in groups.values():
+        for host, values in hosts.items():
+            variables.setdefault(host, {}).update(values or {})
+    return {group: {host: variables[host] for host in hosts} for group, hosts in groups.items()}
 
 
 def lab_hosts():
