@@ -16,6 +16,23 @@
       placement group active+clean; both files read back, checksums compared, from the host that was lost.
       Writes benchmarks/results/storage_osd_loss.json.
 
+  storage.py day2
+      The lab only: storage hosts added and removed while a file on CephFS stays readable. First two removals
+      refused before anything changes (a host still in the storage group; the lab without worker1, whose zone would
+      then hold no copy). Then cp1 (the spare storage host, inventories/lab) added (playbooks/40_storage.yml, twice:
+      the second changes nothing; its OSD holds placement groups); worker1, in the same zone, removed with
+      playbooks/storage_remove_host.yml (its data moved, OSD purged, device signature erased, its monitor moved to
+      cp1); worker1 added again; cp1 removed (the monitor moves back; a second run changes nothing): the lab as it
+      began. Each step timed, Ceph HEALTH_OK after each; the file read back with its checksum. Writes
+      benchmarks/results/storage_day2.json.
+
+  storage.py drain
+      The lab only: the PodDisruptionBudgets Rook keeps, as kubectl drain sees them. A file written to CephFS;
+      a storage node drained (its OSD and mon evicted); while it is down, a drain of a storage node in another
+      zone must be refused by Rook's budgets (within a bounded wait), and the file is read and a second one written;
+      both nodes uncordoned, the time until HEALTH_OK again, both files read back. Writes
+      benchmarks/results/storage_drain.json.
+
 Without --kubeconfig `check` runs against the lab (admin.conf of the first control-plane host through the VIP; needs
 scripts/lab main) and writes benchmarks/results/storage_check.json; with it (the molecule scenario) it prints only.
 The S3 credentials stay in the claim's Secret: the pod reads them from its environment and prints none.
@@ -25,6 +42,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import tempfile
 import time
@@ -36,7 +54,8 @@ from kubernetes.stream import stream
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from control_plane import RESTRICTED, TEST_IMAGE, api, wait  # noqa: E402  (the lab helpers)
-from ha_base import PREFIX, REPO, RESULTS, sh  # noqa: E402
+from ha_base import (INVENTORY, LAB_DIR, PREFIX, REPO, RESULTS, inventory_variant, lab_hosts,  # noqa: E402
+                     lab_inventory, lab_zone, playbook, playbook_output, refused_with, sh, ssh)
 
 NAMESPACE, ROOK = 'caas-storage-test', 'rook-ceph'
 SIZE_MIB = 8
@@ -296,13 +315,217 @@ def osd_loss():
         raise SystemExit('data was lost or unreadable across the loss of a storage host')
 
 
+def osd_tree(core):
+    """host -> [{id, in}] of Ceph's CRUSH map."""
+    nodes = {n['id']: n for n in ceph(core, 'osd', 'tree')['nodes']}
+    return {n['name']: [{'id': c, 'in': nodes[c].get('reweight', 0) > 0} for c in n.get('children', [])]
+            for n in nodes.values() if n['type'] == 'host'}
+
+
+def changed_total(output):
+    """The sum of changed= over the play recap."""
+    return sum(int(n) for n in re.findall(r'changed=(\d+)', output.split('PLAY RECAP')[-1]))
+
+
+def cephfs_file(core, name, node, write):
+    """Write (or read) /data/<name> on the claim `shared` from a pod on node; its checksum."""
+    script = (f'dd if=/dev/urandom of=/data/{name} bs=1M count={SIZE_MIB} 2>/dev/null && sync && ' if write else '') \
+        + f'sha256sum /data/{name}'
+    phase, out = run_pod(core, f'{"write" if write else "read"}-{name}-{int(time.monotonic())}', node, TEST_IMAGE,
+                         script, volume='shared', timeout=600)
+    if phase != 'Succeeded':
+        raise SystemExit(f'{name} on {node}: {phase}: {out[-500:]}')
+    return out.split()[0]
+
+
+def mon_nodes(core):
+    """mon id -> the node its pod runs on."""
+    return {pod.metadata.labels['mon']: pod.spec.node_name
+            for pod in core.list_namespaced_pod(ROOK, label_selector='app=rook-ceph-mon').items
+            if pod.status.phase == 'Running' and not pod.metadata.deletion_timestamp}
+
+
+def storage_state(core, api_client, host):
+    """What Ceph and Kubernetes hold of one storage host: its OSDs in the CRUSH map, its OSD Deployments, its node's
+    storage label, the monitors on it; and the cluster's OSD count and health."""
+    tree = osd_tree(core)
+    return {'osds': sum(len(v) for v in tree.values()), 'host_osds': [o['id'] for o in tree.get(host, [])],
+            'host_in_crush': host in tree, 'healthy': healthy(core),
+            'host_osd_deployments': len(client.AppsV1Api(api_client).list_namespaced_deployment(
+                ROOK, label_selector=f'app=rook-ceph-osd,topology-location-host={host}').items),
+            'host_storage_label': core.read_node(host).metadata.labels.get('caas.platform/storage'),
+            'host_mons': sorted(m for m, node in mon_nodes(core).items() if node == host)}
+
+
+def add_host(core, api_client, inventory, host, second_run=False):
+    seconds, out = playbook('40_storage.yml', inventory=inventory)
+    result = {'seconds': seconds, 'changed': changed_total(out)}
+    if second_run:
+        seconds, out = playbook('40_storage.yml', inventory=inventory)
+        result['second_run'] = {'seconds': seconds, 'changed': changed_total(out)}
+    state = storage_state(core, api_client, host)
+    pgs = {n['id']: n.get('pgs', 0) for n in ceph(core, 'osd', 'df')['nodes']}
+    result.update(state, host_pgs=sum(pgs.get(i, 0) for i in state['host_osds']))
+    if len(state['host_osds']) != 1 or not result['host_pgs'] or not state['healthy'] \
+            or result.get('second_run', {}).get('changed'):
+        raise SystemExit(f'adding {host}: {json.dumps(result)}')
+    return result
+
+
+def remove_host(core, api_client, inventory, host, osds, second_run=False):
+    mons_before = sorted(m for m, node in mon_nodes(core).items() if node == host)
+    seconds, out = playbook('storage_remove_host.yml', '-e', f'rook_ceph_remove_host={host}', inventory=inventory)
+    result = {'seconds': seconds, 'changed': changed_total(out), 'mons_before': mons_before}
+    if second_run:
+        seconds, out = playbook('storage_remove_host.yml', '-e', f'rook_ceph_remove_host={host}', inventory=inventory)
+        result['second_run'] = {'seconds': seconds, 'changed': changed_total(out)}
+    device = json.loads((LAB_DIR / 'storage' / 'devices.json').read_text())[host]
+    result.update(storage_state(core, api_client, host), mons_after=mon_nodes(core),
+                  device_signature=ssh(host, f'sudo blkid --probe --output value --match-tag TYPE {device}',
+                                       check=False).stdout.strip())
+    if result['osds'] != osds or result['host_in_crush'] or not result['healthy'] or result['host_osd_deployments'] \
+            or result['host_storage_label'] or result['host_mons'] or result['device_signature'] \
+            or result.get('second_run', {}).get('changed'):
+        raise SystemExit(f'removing {host}: {json.dumps(result)}')
+    return result
+
+
+def day2():
+    inventory = lab_inventory()
+    spare = next(iter(inventory['lab_storage_spare']))
+    storage = sorted(inventory['storage'])
+    # The storage host in the spare's zone: removed while the spare holds its zone's copies, then back.
+    mate = next(h for h in storage if lab_zone(h) == lab_zone(spare))
+    other = next(h for h in storage if lab_zone(h) != lab_zone(spare))
+    with tempfile.TemporaryDirectory(prefix='caas-storage-') as work:
+        api_client, server = api(work)
+        core = client.CoreV1Api(api_client)
+        wait('Ceph HEALTH_OK at the start', lambda: healthy(core), timeout=600, every=10)
+        before = osd_tree(core)
+        osds = sum(len(v) for v in before.values())
+        data = {'api': server, 'spare_host': spare, 'zone_mate': mate, 'osds_before': osds,
+                'mons_before': mon_nodes(core)}
+        fresh_namespace(core)
+        try:
+            core.create_namespaced_persistent_volume_claim(NAMESPACE, pvc('shared', 'cephfs', 'ReadWriteMany'))
+            wait('the CephFS claim bound', lambda: bound(core, 'shared'), timeout=300)
+            written = cephfs_file(core, 'kept', other, write=True)
+
+            # Refused before any change: nothing in Ceph moves.
+            out = playbook_output('storage_remove_host.yml', '-e', f'rook_ceph_remove_host={mate}', expect_failure=True)
+            data['refused_still_in_group'] = refused_with(out, 'which is still in the storage group')
+            without_mate = inventory_variant(lambda c: c['storage']['hosts'].pop(mate))
+            out = playbook_output('storage_remove_host.yml', '-e', f'rook_ceph_remove_host={mate}',
+                                  inventory=without_mate, expect_failure=True)
+            data['refused_zone_left_empty'] = refused_with(out, 'rook_ceph_replicas is 3 but the storage hosts span 2')
+            if osd_tree(core) != before:
+                raise SystemExit('a refused removal changed the OSDs')
+
+            with_spare = inventory_variant(lambda c: c['storage']['hosts'].update({spare: None}))
+            data['add_spare'] = add_host(core, api_client, with_spare, spare, second_run=True)
+            # The zone mate leaves (its OSD and monitor): the spare holds the zone now.
+            only_spare = inventory_variant(lambda c: (c['storage']['hosts'].update({spare: None}),
+                                                      c['storage']['hosts'].pop(mate)))
+            data['remove_mate'] = remove_host(core, api_client, only_spare, mate, osds)
+            data['add_mate_again'] = add_host(core, api_client, with_spare, mate)
+            # The lab as its inventory says: the spare leaves (with the monitor that moved to it).
+            data['remove_spare'] = remove_host(core, api_client, INVENTORY, spare, osds, second_run=True)
+            data['kept_file'] = {'written_sha256': written,
+                                 'read_sha256': cephfs_file(core, 'kept', mate, write=False)}
+            data['nothing_lost'] = data['kept_file']['written_sha256'] == data['kept_file']['read_sha256']
+        finally:
+            core.delete_namespace(NAMESPACE)
+    save_result('storage_day2', data)
+    if not data['nothing_lost']:
+        raise SystemExit('the file written before the storage hosts came and went was not read back')
+
+
+def kubectl_on_cp(command, check=True):
+    first = next(iter(lab_group('control_plane')))
+    return ssh(first, f'sudo /usr/local/bin/kubectl --kubeconfig /etc/kubernetes/admin.conf {command}', check=check)
+
+
+def drain():
+    storage = sorted(lab_group('storage'))
+    first, second, reader = storage[0], storage[1], storage[-1]
+    with tempfile.TemporaryDirectory(prefix='caas-storage-') as work:
+        api_client, server = api(work)
+        core = client.CoreV1Api(api_client)
+        policy = client.PolicyV1Api(api_client)
+        wait('Ceph HEALTH_OK at the start', lambda: healthy(core), timeout=600, every=10)
+        data = {'api': server, 'drained': first, 'refused': second}
+        data['budgets_before'] = budgets(policy)
+        fresh_namespace(core)
+        try:
+            core.create_namespaced_persistent_volume_claim(NAMESPACE, pvc('shared', 'cephfs', 'ReadWriteMany'))
+            wait('the CephFS claim bound', lambda: bound(core, 'shared'), timeout=300)
+            sums = {'before': cephfs_file(core, 'before', reader, write=True)}
+            start = time.monotonic()
+            out = kubectl_on_cp(f'drain {first} --ignore-daemonsets --delete-emptydir-data --timeout=300s')
+            data['drain_seconds'] = round(time.monotonic() - start, 1)
+            data['evicted'] = sorted(line.split()[1] for line in out.stdout.splitlines()
+                                     if line.startswith('pod/') and 'evicted' in line)
+            # Rook sees the drained node's OSD down and blocks the other failure domains with budgets of their own.
+            wait('Rook to block the other zones',
+                 lambda: any(b['max_unavailable'] == 0 for name, b in budgets(policy).items()
+                             if name.startswith('rook-ceph-osd-')), timeout=300, every=5)
+            data['budgets_during'] = budgets(policy)
+            start = time.monotonic()
+            refused = kubectl_on_cp(f'drain {second} --ignore-daemonsets --delete-emptydir-data --timeout=90s',
+                                    check=False)
+            data['second_drain'] = {'rc': refused.returncode, 'seconds': round(time.monotonic() - start, 1),
+                                    'message': next((line.strip() for line in (refused.stderr + refused.stdout).splitlines()
+                                                     if 'disruption budget' in line), '')}
+            kubectl_on_cp(f'uncordon {second}')
+            still = [p.metadata.labels.get('app') for p in core.list_namespaced_pod(
+                ROOK, field_selector=f'spec.nodeName={second}').items if p.metadata.labels.get('app') in
+                ('rook-ceph-osd', 'rook-ceph-mon')]
+            data['second_kept'] = sorted(still)
+            sums['while_drained'] = cephfs_file(core, 'while_drained', reader, write=True)
+            data['read_while_drained_same'] = cephfs_file(core, 'before', reader, write=False) == sums['before']
+            start = time.monotonic()
+            kubectl_on_cp(f'uncordon {first}')
+            wait('Ceph HEALTH_OK again', lambda: healthy(core), timeout=1200, every=5)
+            data['health_ok_again_seconds'] = round(time.monotonic() - start, 1)
+            data['budgets_after'] = budgets(policy)
+            data['files'] = {name: {'written_sha256': value,
+                                    'read_after_sha256': cephfs_file(core, name, first, write=False)}
+                             for name, value in sums.items()}
+            data['nothing_lost'] = all(f['written_sha256'] == f['read_after_sha256'] for f in data['files'].values())
+        finally:
+            kubectl_on_cp(f'uncordon {first} {second}', check=False)
+            core.delete_namespace(NAMESPACE)
+    save_result('storage_drain', data)
+    if data['second_drain']['rc'] == 0 or 'rook-ceph-osd' not in data['second_kept']:
+        raise SystemExit('the second drain was not stopped by Rook\'s budgets')
+    if not data['nothing_lost'] or not data['read_while_drained_same']:
+        raise SystemExit('data was lost or unreadable across the drain')
+
+
+def budgets(policy):
+    """Rook's PodDisruptionBudgets: name -> maxUnavailable and the disruptions allowed now."""
+    return {b.metadata.name: {'max_unavailable': b.spec.max_unavailable,
+                              'allowed': b.status.disruptions_allowed if b.status else None}
+            for b in policy.list_namespaced_pod_disruption_budget(ROOK).items}
+
+
+def lab_group(group):
+    return lab_hosts()[group]
+
+
+def save_result(name, data):
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f'{name}.json').write_text(json.dumps(data, indent=2, sort_keys=True) + '\n')
+    print(json.dumps(data, indent=2, sort_keys=True))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('command', choices=['check', 'osd-loss'])
+    parser.add_argument('command', choices=['check', 'osd-loss', 'day2', 'drain'])
     parser.add_argument('--kubeconfig', help='a kubeconfig instead of the lab\'s admin.conf')
     args = parser.parse_args()
-    if args.command == 'osd-loss':
-        osd_loss()
+    if args.command in ('osd-loss', 'day2', 'drain'):
+        {'osd-loss': osd_loss, 'day2': day2, 'drain': drain}[args.command]()
         return
     if args.kubeconfig:
         print(json.dumps(check(config.new_client_from_config(args.kubeconfig)), indent=2,

@@ -12,10 +12,25 @@ What Ceph (Reef, 18.2) and Rook (1.18) do, and this code relies on:
     (name -> severity, summary.message), ``quorum_names``, ``monmap.num_mons``, ``osdmap`` (num_osds, num_up_osds,
     num_in_osds; nested once more in releases before Quincy), ``pgmap`` (num_pgs, pgs_by_state, bytes_total,
     bytes_used, bytes_avail), ``mgrmap.available``.
+  - ``ceph osd tree --format json`` lists the CRUSH buckets and OSDs as ``nodes`` (id, name, type, children; an
+    OSD has status up/down and reweight, 0 when it is out). Rook names a host bucket after the node's
+    ``kubernetes.io/hostname`` label.
+  - ``ceph osd safe-to-destroy <ids> --format json`` answers ``{"safe_to_destroy": [...], "active": [...],
+    "missing_stats": [...], "stored_pgs": [...]}`` (exit 0: Reef lists OSDs that still serve under "active"); a
+    release may instead exit EBUSY (16) or EAGAIN (11) with its reason on stderr.
+  - ``ceph osd purge <id> --yes-i-really-mean-it`` removes an OSD from CRUSH, auth and the OSD map, and refuses
+    (without --force) one that is not safe to destroy.
+  - Rook names a host's OSD preparation Job ``rook-ceph-osd-prepare-<host>``, or with the first 16 bytes of the
+    host's sha256 in hex instead of the host when the name would pass 53 characters.
+  - ``ceph osd df --format json`` gives each OSD's ``kb`` and ``kb_used`` (``nodes``) and the sums (``summary``:
+    ``total_kb``, ``total_kb_used``).
+  - ``ceph osd metadata <id> --format json`` names the OSD's device (``bluestore_bdev_dev_node``) and, for disks,
+    its stable paths (``device_paths``: "sdb=/dev/disk/by-path/...,...").
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 from ansible_collections.caas.platform.plugins.module_utils.commands import CommandError
@@ -87,3 +102,75 @@ def parse_status(stdout):
         return json.loads(stdout)
     except ValueError:
         raise CommandError('ceph status did not answer JSON: %s' % stdout.strip()[-500:])
+
+
+# Exit codes of a Ceph command that answered "not now" rather than failed (errno EAGAIN, EBUSY).
+NOT_NOW = (11, 16)
+
+
+def parse_json(stdout, command):
+    """The JSON a ceph command answered; CommandError when it is not JSON (the CLI's own message is)."""
+    try:
+        return json.loads(stdout)
+    except ValueError:
+        raise CommandError('ceph %s did not answer JSON: %s' % (command, stdout.strip()[-500:]))
+
+
+def host_osds(tree, host):
+    """The OSDs under the CRUSH host bucket `host` of ``ceph osd tree``: [{id, name, up, in}] by id; None when the
+    tree has no such host."""
+    nodes = dict((node['id'], node) for node in tree.get('nodes', []))
+    bucket = next((node for node in nodes.values() if node.get('type') == 'host' and node.get('name') == host), None)
+    if bucket is None:
+        return None
+    osds = [nodes[child] for child in bucket.get('children', []) if child in nodes and nodes[child].get('type') == 'osd']
+    return [{'id': osd['id'], 'name': osd['name'], 'up': osd.get('status') == 'up',
+             'in': float(osd.get('reweight', 0)) > 0} for osd in sorted(osds, key=lambda o: o['id'])]
+
+
+def not_safe(rc, stdout, stderr, ids):
+    """The ids of ``ceph osd safe-to-destroy <ids>`` that are not safe yet, and Ceph's reason (empty when all are);
+    CommandError when the command failed for another reason."""
+    if rc not in (0,) + NOT_NOW:
+        raise CommandError('ceph osd safe-to-destroy failed (rc=%d): %s' % (rc, (stderr or stdout).strip()[-500:]))
+    try:
+        answer = json.loads(stdout) if stdout.strip() else {}
+    except ValueError:
+        answer = {}
+    waiting = sorted(set(ids) - set(answer.get('safe_to_destroy', [])))
+    if not waiting:
+        return [], ''
+    said = [line.strip() for line in (stderr or '').splitlines() if line.strip()]
+    for key, meaning in (('active', 'placement groups still active on'), ('stored_pgs', 'placement groups stored on'),
+                         ('missing_stats', 'no statistics yet from')):
+        if answer.get(key):
+            said.append('%s %s' % (meaning, ', '.join('osd.%s' % i for i in answer[key])))
+    return waiting, '; '.join(said) or 'Ceph has not said why'
+
+
+def osd_device(metadata):
+    """The device an OSD's data is on, as its host names it: the stable path when Ceph knows one
+    (``device_paths``), else the device node."""
+    node = metadata.get('bluestore_bdev_dev_node', '')
+    paths = dict(entry.split('=', 1) for entry in (metadata.get('device_paths') or '').split(',') if '=' in entry)
+    name = node.rsplit('/', 1)[-1]
+    return paths.get(name) or node
+
+
+def fill_after(df, leaving):
+    """The share of the other OSDs' capacity the data would use once the OSDs `leaving` are out (1.0 and more: it
+    would not fit), from ``ceph osd df``."""
+    nodes = df.get('nodes', [])
+    used = sum(node.get('kb_used', 0) for node in nodes)
+    # Out already (reweight 0): their capacity holds nothing.
+    remaining = sum(node.get('kb', 0) for node in nodes
+                    if node.get('id') not in leaving and float(node.get('reweight', 1)) > 0)
+    return float('inf') if remaining <= 0 else used / float(remaining)
+
+
+def prepare_job_name(host):
+    """The name of Rook's OSD preparation Job for a CRUSH host."""
+    prefix = 'rook-ceph-osd-prepare-'
+    if len(prefix + host) > 53:
+        host = hashlib.sha256(host.encode()).hexdigest()[:32]
+    return prefix + host

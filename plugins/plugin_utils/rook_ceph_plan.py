@@ -91,6 +91,7 @@ def running_cluster_problems(settings: dict[str, t.Any], hosts: list[dict[str, t
     """What the running CephCluster cannot take from this run: fewer monitors, or an OSD device or storage host
     taken away (its data would go with it; removing one is the day-2 playbook's job, after the data has moved)."""
     problems = []
+    leaving = set(settings.get('leaving_nodes') or [])
     running_mons = (cluster.get('mon') or {}).get('count')
     if isinstance(running_mons, int) and isinstance(settings['mon_count'], int) and settings['mon_count'] < running_mons:
         problems.append(f'rook_ceph_mon_count is {settings["mon_count"]} but the cluster runs {running_mons} monitors: '
@@ -101,10 +102,13 @@ def running_cluster_problems(settings: dict[str, t.Any], hosts: list[dict[str, t
     for node in (cluster.get('storage') or {}).get('nodes') or []:
         name = node.get('name')
         running = {d.get('name') or d.get('fullpath') for d in node.get('devices') or []}
+        if name not in wanted and name in leaving:
+            continue
         if name not in wanted:
             problems.append(f'The storage host {name} runs OSDs but is no longer in the storage group: taking it '
-                            'away would lose its copies; move its data off first (docs/storage.md, removing a storage '
-                            'host), then take it out.')
+                            'away at once would lose its copies; move its data off and remove it with (docs/storage.md, '
+                            'removing a storage '
+                            'host): playbooks/storage_remove_host.yml -e rook_ceph_remove_host=<its inventory name>.')
             continue
         for path in sorted(running - wanted[name]):
             problems.append(f'{path} of {name} carries an OSD but is no longer in its rook_ceph_osd_devices: '
@@ -133,4 +137,19 @@ def lsblk_problems(host: str, device: dict[str, t.Any], lsblk: dict[str, t.Any])
     if holds and device.get('wipe') is not True:
         return [f'{path} on {host} holds {" and ".join(holds)}: Ceph would refuse it and its data may matter; if it '
                 'is meant for Ceph, set wipe: true on its entry in rook_ceph_osd_devices (everything on it is erased).']
+    return []
+
+
+def removal_problems(host: t.Any, inventory_hosts: list[str], storage_hosts: list[str]) -> list[str]:
+    """What keeps rook_ceph_remove_host from being removed from Ceph: it must name an inventory host that has left
+    the storage group (the inventory says what the cluster should be)."""
+    usage = 'playbooks/storage_remove_host.yml -e rook_ceph_remove_host=<inventory name>'
+    if not isinstance(host, str) or not host:
+        return [f'rook_ceph_remove_host is {host!r}: name the storage host to remove ({usage}).']
+    if host not in inventory_hosts:
+        return [f'rook_ceph_remove_host is {host!r}, which is not in the inventory: give its inventory name (it stays '
+                'a Kubernetes node; only its OSDs go).']
+    if host in storage_hosts:
+        return [f'rook_ceph_remove_host is {host}, which is still in the storage group: take it out of the group in '
+                'the inventory first (the inventory says what the cluster should be), then run this playbook again.']
     return []

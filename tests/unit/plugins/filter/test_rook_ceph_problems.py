@@ -11,6 +11,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.caas.platform.plugins.filter.rook_ceph_device_problems import rook_ceph_device_problems
 from ansible_collections.caas.platform.plugins.filter.rook_ceph_problems import rook_ceph_problems
+from ansible_collections.caas.platform.plugins.filter.rook_ceph_removal_problems import rook_ceph_removal_problems
 
 NODES = ['cp1', 'worker1', 'worker2', 'worker3']
 
@@ -96,6 +97,32 @@ def test_an_osd_device_or_host_taken_away_is_refused():
     cluster = running(nodes=[*running()['storage']['nodes'], {'name': 'worker4', 'devices': [{'name': '/dev/x'}]}])
     problems = ' '.join(rook_ceph_problems(settings(), THREE_ZONES, NODES, cluster))
     assert 'The storage host worker4 runs OSDs but is no longer in the storage group' in problems
+    assert 'playbooks/storage_remove_host.yml -e rook_ceph_remove_host=' in problems
+
+
+def test_a_host_the_removal_playbook_takes_away_is_no_problem():
+    cluster = running(nodes=[*running()['storage']['nodes'], {'name': 'worker4', 'devices': [{'name': '/dev/x'}]}])
+    assert rook_ceph_problems(settings(leaving_nodes=['worker4']), THREE_ZONES, NODES, cluster) == []
+    # Only the host named: another one missing is still refused.
+    problems = ' '.join(rook_ceph_problems(settings(leaving_nodes=['worker4']), THREE_ZONES[:2] + [], NODES, cluster))
+    assert 'The storage host worker3 runs OSDs but is no longer in the storage group' in problems
+
+
+@pytest.mark.parametrize('name, storage, words', [
+    (None, [], 'rook_ceph_remove_host is None: name the storage host to remove'),
+    ('', [], "rook_ceph_remove_host is '': name the storage host to remove"),
+    ('worker9', [], "rook_ceph_remove_host is 'worker9', which is not in the inventory"),
+    ('worker3', ['worker1', 'worker2', 'worker3'], 'which is still in the storage group: take it out of the group'),
+])
+def test_a_removal_that_cannot_start_is_refused(name, storage, words):
+    problems = rook_ceph_removal_problems(name, ['worker1', 'worker2', 'worker3', 'cp1'], storage)
+    assert len(problems) == 1 and words in problems[0], problems
+
+
+def test_a_removal_that_may_start():
+    assert rook_ceph_removal_problems('worker3', ['worker1', 'worker2', 'worker3'], ['worker1', 'worker2']) == []
+    with pytest.raises(AnsibleFilterError):
+        rook_ceph_removal_problems('worker3', 'worker1', [])
 
 
 def test_a_bad_input_is_a_filter_error():
