@@ -15,12 +15,13 @@ description:
   - O(state=out) marks the host's OSDs out, so Ceph copies their data to the other OSDs; with O(wait) it waits until
     Ceph says every one of them is safe to destroy (C(ceph osd safe-to-destroy)), that is when no placement group needs them.
     It refuses first when the data would fill the other OSDs beyond O(max_fill) (C(ceph osd df)).
-  - O(state=absent) purges them: it refuses unless every OSD is out and safe to destroy, then for each one stops
-    Rook's OSD Deployment, purges the OSD (C(ceph osd purge), which itself refuses an OSD that still holds data)
-    and deletes the Deployment; last it deletes Rook's preparation Job of the host and removes the host's empty CRUSH
-    bucket. It returns the device each purged
-    OSD used, for the host's clean-up. Take the host out of the CephCluster's storage nodes before, or Rook
-    prepares its device again.
+  - O(state=stopped) stops them (Rook's OSD Deployments scaled to 0, the OSDs marked down), and O(state=absent)
+    purges them as well (C(ceph osd purge), which itself refuses an OSD that still holds data), deletes the
+    Deployments and Rook's preparation Job of the host, and removes the host's empty CRUSH bucket. Both refuse
+    unless every OSD is out and safe to destroy. Take the host out of the CephCluster's storage nodes before, or
+    Rook starts or prepares them again.
+  - O(state=out) and O(state=stopped) return the device each OSD uses on its host (from C(ceph osd metadata)),
+    which the host's clean-up needs before the OSDs are purged.
   - Both can be run again after an interruption; what is done is not done twice.
 options:
   host:
@@ -28,16 +29,16 @@ options:
     type: str
     required: true
   state:
-    description: C(out) (data moves away) or C(absent) (purged).
+    description: C(out) (data moves away), C(stopped) (daemons stopped) or C(absent) (purged).
     type: str
-    choices: [out, absent]
+    choices: [out, stopped, absent]
     default: out
   wait:
     description: With O(state=out), wait until every OSD of the host is safe to destroy.
     type: bool
     default: true
   timeout:
-    description: Seconds to wait for the data to move (O(wait)), and for an OSD's pod to stop (O(state=absent)).
+    description: Seconds to wait for the data to move (O(wait)), and for an OSD's pod to stop.
     type: int
     default: 1800
   interval:
@@ -82,11 +83,16 @@ EXAMPLES = r"""
     state: out
     timeout: 3600
 
-- name: Purge them (after worker4 has left the CephCluster's storage nodes)
+- name: Stop them (after worker4 has left the CephCluster's storage nodes); their devices are returned
+  caas.platform.ceph_osd:
+    host: worker4
+    state: stopped
+  register: stopped
+
+- name: Purge them
   caas.platform.ceph_osd:
     host: worker4
     state: absent
-  register: purged
 """
 
 RETURN = r"""
@@ -111,7 +117,8 @@ purged:
   type: list
   elements: int
 devices:
-  description: The device of each purged OSD on its host (stable path when Ceph knows one), by OSD id.
+  description: The device of each of the host's OSDs on the host (stable path when Ceph knows one), by OSD id; with
+    O(state=absent), of those purged.
   returned: always
   type: dict
   sample: {"3": /dev/disk/by-path/pci-0000:00:10.0-scsi-0:0:1:0}
@@ -156,11 +163,17 @@ class Cluster(object):
         return not_safe(rc, stdout, stderr, ids)
 
     def deployments(self, host):
-        """OSD id -> Rook's Deployment of an OSD that ran on this host (by Rook's topology label)."""
+        """OSD id -> (name, replicas) of Rook's Deployment of an OSD that ran on this host (Rook's topology label)."""
         answer = json.loads(self.kube('get', 'deployments', '-l', 'app=rook-ceph-osd,topology-location-host=' + host,
                                       '-o', 'json')[1])
-        return dict((int(item['metadata']['labels']['ceph-osd-id']), item['metadata']['name'])
+        return dict((int(item['metadata']['labels']['ceph-osd-id']),
+                     (item['metadata']['name'], item.get('spec', {}).get('replicas', 1)))
                     for item in answer.get('items', []) if item['metadata'].get('labels', {}).get('ceph-osd-id'))
+
+    def devices(self, ids):
+        """OSD id (as a string) -> its device on its host, while Ceph still knows the OSD."""
+        return dict((str(i), osd_device(parse_json(self.ceph('osd', 'metadata', str(i))[1], 'osd metadata')))
+                    for i in ids)
 
     def stop(self, osd_id, deployment, timeout, interval):
         self.kube('scale', 'deployment/' + deployment, '--replicas=0')
@@ -169,6 +182,11 @@ class Cluster(object):
             if time.monotonic() >= deadline:
                 raise CommandError('the pod of osd.%d did not stop in %d s' % (osd_id, timeout))
             time.sleep(max(1, interval))
+
+
+def result_of(osds, changed=False, safe=True, waiting=(), reason='', purged=(), devices=None, waited=0.0):
+    return dict(changed=changed, osds=osds, safe=safe, waiting_for=dict(ids=list(waiting), reason=reason),
+                purged=list(purged), devices=devices or {}, waited=waited)
 
 
 def take_out(module, cluster, osds):
@@ -180,8 +198,7 @@ def take_out(module, cluster, osds):
             module.fail_json(msg='Taking %s out would fill the other OSDs to %d%% (max_fill is %d%%): Ceph stops '
                                  'writes when an OSD is full; add capacity first, then take it out.' % (
                                      p['host'], round(fill * 100), round(p['max_fill'] * 100)),
-                             osds=osds, safe=False, waiting_for=dict(ids=to_mark, reason='not out'), purged=[],
-                             devices={}, waited=0.0)
+                             **result_of(osds, safe=False, waiting=to_mark, reason='not out'))
     if to_mark and not module.check_mode:
         cluster.ceph('osd', 'out', *[str(i) for i in to_mark])
     start = time.monotonic()
@@ -190,57 +207,70 @@ def take_out(module, cluster, osds):
     while waiting and p['wait'] and not module.check_mode and time.monotonic() - start < p['timeout']:
         time.sleep(max(1, p['interval']))
         waiting, reason = cluster.waiting(ids)
-    waited = round(time.monotonic() - start, 1)
-    result = dict(changed=bool(to_mark), osds=osds, safe=not waiting, waiting_for=dict(ids=waiting, reason=reason),
-                  purged=[], devices={}, waited=waited)
+    result = result_of(osds, changed=bool(to_mark), safe=not waiting, waiting=waiting, reason=reason,
+                       devices=cluster.devices(ids), waited=round(time.monotonic() - start, 1))
     if waiting and p['wait'] and not module.check_mode:
         module.fail_json(msg='The data of %s has not moved off its OSDs in %d s: %s (%s)' % (
             p['host'], p['timeout'], ', '.join('osd.%d' % i for i in waiting), reason), **result)
     return result
 
 
-def purge(module, cluster, osds, bucket):
-    p = module.params
+def refuse_unless_moved(module, cluster, osds):
+    """Fail unless every OSD is out and safe to destroy: what comes next loses what they hold."""
     ids = [osd['id'] for osd in osds]
     still_in = [osd['name'] for osd in osds if osd['in']]
     waiting, reason = cluster.waiting(ids)
     if still_in or waiting:
-        module.fail_json(msg='%s of %s %s: purging would lose data; take the host out (state=out) and wait until '
-                             'its data has moved (%s).' % (
-                                 ', '.join(still_in or ['osd.%d' % i for i in waiting]), p['host'],
-                                 'is still in' if still_in else 'is not safe to destroy yet', reason or 'still in'),
-                         osds=osds, safe=False, waiting_for=dict(ids=waiting or ids, reason=reason), purged=[],
-                         devices={}, waited=0.0)
+        module.fail_json(msg='%s of %s %s: %s would lose data; take the host out (state=out) and wait until its '
+                             'data has moved (%s).' % (
+                                 ', '.join(still_in or ['osd.%d' % i for i in waiting]), module.params['host'],
+                                 'is still in' if still_in else 'is not safe to destroy yet',
+                                 'stopping' if module.params['state'] == 'stopped' else 'purging',
+                                 reason or 'still in'),
+                         **result_of(osds, safe=False, waiting=waiting or ids, reason=reason))
+
+
+def stop_all(module, cluster, osds):
+    """Stop the host's OSD daemons (Rook's Deployments scaled to 0) and mark them down; the devices they used."""
+    p = module.params
+    refuse_unless_moved(module, cluster, osds)
     deployments = cluster.deployments(p['host'])
+    running = sorted(i for i, (_name, replicas) in deployments.items() if replicas)
+    up = [osd['id'] for osd in osds if osd['up']]
+    if not module.check_mode:
+        for osd_id in running:
+            cluster.stop(osd_id, deployments[osd_id][0], p['timeout'], p['interval'])
+        for osd_id in up:
+            # Its pod is gone; Ceph would take a while to notice.
+            cluster.ceph('osd', 'down', str(osd_id))
+    return result_of(osds, changed=bool(running or up), devices=cluster.devices([osd['id'] for osd in osds]))
+
+
+def purge(module, cluster, osds, bucket):
+    p = module.params
+    stopped = stop_all(module, cluster, osds)
+    deployments = cluster.deployments(p['host'])
+    ids = [osd['id'] for osd in osds]
     to_purge = sorted(set(ids) | set(deployments))
-    devices = {}
     if not module.check_mode:
         for osd_id in to_purge:
             if osd_id in ids:
-                devices[str(osd_id)] = osd_device(parse_json(cluster.ceph('osd', 'metadata', str(osd_id))[1],
-                                                             'osd metadata'))
-            if osd_id in deployments:
-                cluster.stop(osd_id, deployments[osd_id], p['timeout'], p['interval'])
-            if osd_id in ids:
-                # Its pod is gone; Ceph purges only an OSD marked down.
-                cluster.ceph('osd', 'down', str(osd_id))
                 cluster.ceph('osd', 'purge', str(osd_id), '--yes-i-really-mean-it')
             if osd_id in deployments:
-                cluster.kube('delete', 'deployment', deployments[osd_id], '--ignore-not-found')
+                cluster.kube('delete', 'deployment', deployments[osd_id][0], '--ignore-not-found')
         # Rook's finished preparation Job of the host (it makes no new one once the host has left the CephCluster).
         cluster.kube('delete', 'job', prepare_job_name(p['host']), '--ignore-not-found')
         # The host's bucket is empty now; the zone above it stays (other hosts may join it).
         if bucket:
             cluster.ceph('osd', 'crush', 'rm', p['host'])
-    return dict(changed=True, osds=osds, safe=True, waiting_for=dict(ids=[], reason=''), purged=to_purge,
-                devices=devices, waited=0.0)
+    return result_of(osds, changed=True, purged=to_purge, devices=stopped['devices'])
 
 
 def main():
     spec = argument_spec('kubectl', 'cluster')
     spec.update(
         host=dict(type='str', required=True),
-        state=dict(type='str', default='out', choices=['out', 'absent']),
+        state=dict(type='str', default='out', choices=['out', 'stopped', 'absent']),
         wait=dict(type='bool', default=True),
         timeout=dict(type='int', default=1800),
         interval=dict(type='int', default=10),
@@ -254,8 +284,9 @@ def main():
         if module.params['state'] == 'out':
             result = take_out(module, cluster, osds or [])
         elif osds is None and not cluster.deployments(module.params['host']):
-            result = dict(changed=False, osds=[], safe=True, waiting_for=dict(ids=[], reason=''), purged=[],
-                          devices={}, waited=0.0)
+            result = result_of([])
+        elif module.params['state'] == 'stopped':
+            result = stop_all(module, cluster, osds or [])
         else:
             result = purge(module, cluster, osds or [], bucket=osds is not None)
     except CommandError as error:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 
-@pytest.mark.parametrize('state', ['out', 'absent'])
+@pytest.mark.parametrize('state', ['out', 'stopped', 'absent'])
 @pytest.mark.parametrize('check_mode', [False, True])
 def test_an_unreachable_cluster_is_reported_with_kubectls_error(run_module, kubectl_path, unreachable_cluster, state,
                                                                 check_mode):
