@@ -481,7 +481,7 @@ def drain():
                 ROOK, field_selector=f'spec.nodeName={second}').items if p.metadata.labels.get('app') in
                 ('rook-ceph-osd', 'rook-ceph-mon')]
             data['second_kept'] = sorted(still)
-            sums['while_drained'] = cephfs_file(core, 'while_drained', reader, write=True)
+            sums['during'] = cephfs_file(core, 'during', reader, write=True)
             data['read_while_drained_same'] = cephfs_file(core, 'before', reader, write=False) == sums['before']
             start = time.monotonic()
             kubectl_on_cp(f'uncordon {first}')
