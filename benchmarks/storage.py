@@ -463,7 +463,7 @@ def drain():
             start = time.monotonic()
             out = kubectl_on_cp(f'drain {first} --ignore-daemonsets --delete-emptydir-data --timeout=300s')
             data['drain_seconds'] = round(time.monotonic() - start, 1)
-            data['evicted'] = sorted(line.split()[1] for line in out.stdout.splitlines()
+            data['evicted'] = sorted(line.split()[0] for line in out.stdout.splitlines()
                                      if line.startswith('pod/') and 'evicted' in line)
             # Rook sees the drained node's OSD down and blocks the other failure domains with budgets of their own.
             wait('Rook to block the other zones',
