@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import tempfile
 import time
@@ -54,6 +53,7 @@ from kubernetes.stream import stream
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from control_plane import RESTRICTED, TEST_IMAGE, api, wait  # noqa: E402  (the lab helpers)
+from node_layer import recap  # noqa: E402
 from ha_base import (INVENTORY, LAB_DIR, PREFIX, REPO, RESULTS, inventory_variant, lab_hosts,  # noqa: E402
                      lab_inventory, lab_zone, playbook, playbook_output, refused_with, sh, ssh)
 
@@ -308,9 +308,7 @@ def osd_loss():
             data['nothing_lost'] = all(f['written_sha256'] == f['read_after_sha256'] for f in data['files'].values())
         finally:
             core.delete_namespace(NAMESPACE)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / 'storage_osd_loss.json').write_text(json.dumps(data, indent=2, sort_keys=True) + '\n')
-    print(json.dumps(data, indent=2, sort_keys=True))
+    save_result('storage_osd_loss', data)
     if not data['nothing_lost'] or not data['read_while_lost_same']:
         raise SystemExit('data was lost or unreadable across the loss of a storage host')
 
@@ -324,7 +322,7 @@ def osd_tree(core):
 
 def changed_total(output):
     """The sum of changed= over the play recap."""
-    return sum(int(n) for n in re.findall(r'changed=(\d+)', output.split('PLAY RECAP')[-1]))
+    return sum(host.get('changed', 0) for host in recap(output).values())
 
 
 def cephfs_file(core, name, node, write):
@@ -441,12 +439,12 @@ def day2():
 
 
 def kubectl_on_cp(command, check=True):
-    first = next(iter(lab_group('control_plane')))
+    first = next(iter(lab_hosts()['control_plane']))
     return ssh(first, f'sudo /usr/local/bin/kubectl --kubeconfig /etc/kubernetes/admin.conf {command}', check=check)
 
 
 def drain():
-    storage = sorted(lab_group('storage'))
+    storage = sorted(lab_hosts()['storage'])
     first, second, reader = storage[0], storage[1], storage[-1]
     with tempfile.TemporaryDirectory(prefix='caas-storage-') as work:
         api_client, server = api(work)
@@ -509,10 +507,6 @@ def budgets(policy):
             for b in policy.list_namespaced_pod_disruption_budget(ROOK).items}
 
 
-def lab_group(group):
-    return lab_hosts()[group]
-
-
 def save_result(name, data):
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f'{name}.json').write_text(json.dumps(data, indent=2, sort_keys=True) + '\n')
@@ -534,9 +528,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix='caas-storage-') as work:
         api_client, server = api(work)
         data = dict(check(api_client), api=server)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / 'storage_check.json').write_text(json.dumps(data, indent=2, sort_keys=True) + '\n')
-    print(json.dumps(data, indent=2, sort_keys=True))
+    save_result('storage_check', data)
 
 
 if __name__ == '__main__':

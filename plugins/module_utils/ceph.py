@@ -98,10 +98,7 @@ def unmet(summary, health='HEALTH_OK', min_osds_up=0, pgs_active_clean=True):
 
 def parse_status(stdout):
     """The JSON of ``ceph status``; CommandError when it is not JSON (the CLI's own message is)."""
-    try:
-        return json.loads(stdout)
-    except ValueError:
-        raise CommandError('ceph status did not answer JSON: %s' % stdout.strip()[-500:])
+    return parse_json(stdout, 'status')
 
 
 # Exit codes of a Ceph command that answered "not now" rather than failed (errno EAGAIN, EBUSY).

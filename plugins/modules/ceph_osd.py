@@ -230,11 +230,10 @@ def refuse_unless_moved(module, cluster, osds):
                          **result_of(osds, safe=False, waiting=waiting or ids, reason=reason))
 
 
-def stop_all(module, cluster, osds):
+def stop_all(module, cluster, osds, deployments):
     """Stop the host's OSD daemons (Rook's Deployments scaled to 0) and mark them down; the devices they used."""
     p = module.params
     refuse_unless_moved(module, cluster, osds)
-    deployments = cluster.deployments(p['host'])
     running = sorted(i for i, (_name, replicas) in deployments.items() if replicas)
     up = [osd['id'] for osd in osds if osd['up']]
     if not module.check_mode:
@@ -246,10 +245,9 @@ def stop_all(module, cluster, osds):
     return result_of(osds, changed=bool(running or up), devices=cluster.devices([osd['id'] for osd in osds]))
 
 
-def purge(module, cluster, osds, bucket):
+def purge(module, cluster, osds, deployments, bucket):
     p = module.params
-    stopped = stop_all(module, cluster, osds)
-    deployments = cluster.deployments(p['host'])
+    stopped = stop_all(module, cluster, osds, deployments)
     ids = [osd['id'] for osd in osds]
     to_purge = sorted(set(ids) | set(deployments))
     if not module.check_mode:
@@ -283,12 +281,15 @@ def main():
         osds = cluster.osds(module.params['host'])
         if module.params['state'] == 'out':
             result = take_out(module, cluster, osds or [])
-        elif osds is None and not cluster.deployments(module.params['host']):
-            result = result_of([])
-        elif module.params['state'] == 'stopped':
-            result = stop_all(module, cluster, osds or [])
         else:
-            result = purge(module, cluster, osds or [], bucket=osds is not None)
+            # Scaling a Deployment to 0 keeps its name: one listing serves the stop and the purge.
+            deployments = cluster.deployments(module.params['host'])
+            if osds is None and not deployments:
+                result = result_of([])
+            elif module.params['state'] == 'stopped':
+                result = stop_all(module, cluster, osds or [], deployments)
+            else:
+                result = purge(module, cluster, osds or [], deployments, bucket=osds is not None)
     except CommandError as error:
         module.fail_json(msg=str(error))
     module.exit_json(**result)
