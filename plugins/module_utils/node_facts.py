@@ -333,3 +333,44 @@ def clock_state():
     except (OSError, AttributeError):
         return 'unknown'
     return _CLOCK_STATES.get(state, 'unknown')
+
+
+UNIT_PROPERTIES = ('LoadState', 'UnitFileState', 'ActiveState')
+
+
+def parse_systemctl_show(text, names):
+    """{unit: {load, enabled, active}} from `systemctl show -p LoadState,UnitFileState,ActiveState UNIT...`.
+
+    systemctl prints one block of properties per unit, in the order the units were asked for, blocks apart by an
+    empty line; a unit that does not exist has LoadState not-found.
+    """
+    blocks = text.strip('\n').split('\n\n') if text.strip() else []
+    states = {}
+    for name, block in zip(names, blocks):
+        values = dict(line.split('=', 1) for line in block.splitlines() if '=' in line)
+        states[name] = {'load': values.get('LoadState', ''), 'enabled': values.get('UnitFileState', ''),
+                        'active': values.get('ActiveState', '')}
+    return states
+
+
+def unit_states(run_command, systemctl, names):
+    """The states of systemd units in one systemctl call (run_command is AnsibleModule.run_command)."""
+    if not names:
+        return {}
+    rc, out, err = run_command([systemctl, 'show', '--property=' + ','.join(UNIT_PROPERTIES), '--'] + list(names))
+    if rc != 0:
+        raise OSError('systemctl show failed: %s' % err.strip())
+    return parse_systemctl_show(out, names)
+
+
+def resolve_ipv4(names):
+    """The IPv4 addresses each name resolves to through the system's resolver (as `getent ahostsv4`), sorted."""
+    import socket
+    resolved = {}
+    for name in names:
+        try:
+            infos = socket.getaddrinfo(name, None, socket.AF_INET)
+        except (socket.gaierror, UnicodeError):
+            infos = []
+        resolved[name] = sorted(set(info[4][0] for info in infos))
+    return resolved

@@ -37,6 +37,16 @@ options:
     description: Whether to report block devices and which are free for storage (reads their first 64 KiB).
     type: bool
     default: true
+  units:
+    description: systemd units whose load, enablement and activity to report (one C(systemctl show)).
+    type: list
+    elements: str
+    default: []
+  resolve:
+    description: Host names to resolve to IPv4 addresses with the system's resolver (as C(getent ahostsv4)).
+    type: list
+    elements: str
+    default: []
 author:
   - caas.platform maintainers (@caas-platform)
 attributes:
@@ -145,6 +155,14 @@ ansible_facts:
           type: list
           elements: str
           sample: [10.250.0.21]
+        units:
+          description: The states of the O(units), by name (C(load) is C(not-found) for a unit the host lacks).
+          type: dict
+          sample: {chrony: {load: loaded, enabled: enabled, active: active}}
+        resolved:
+          description: The IPv4 addresses each name of O(resolve) resolves to (empty when it does not).
+          type: dict
+          sample: {cp1: [10.250.0.21]}
 """
 
 import json
@@ -232,6 +250,8 @@ def main():
             filesystems=dict(type='list', elements='str',
                              default=['/', '/var', '/var/lib/containerd', '/var/lib/kubelet', '/var/lib/etcd']),
             block_devices=dict(type='bool', default=True),
+            units=dict(type='list', elements='str', default=[]),
+            resolve=dict(type='list', elements='str', default=[]),
         ),
         supports_check_mode=True,
     )
@@ -260,7 +280,15 @@ def main():
         'filesystems_free_gb': nf.filesystem_free(params['filesystems']),
         'block_devices': [],
         'addresses': ipv4_addresses(module),
+        'units': {},
+        'resolved': nf.resolve_ipv4(params['resolve']),
     }
+    if params['units']:
+        try:
+            facts['units'] = nf.unit_states(module.run_command, module.get_bin_path('systemctl', required=True),
+                                            params['units'])
+        except OSError as error:
+            module.fail_json(msg=str(error))
     if params['block_devices']:
         mounted = set(m['device'] for m in mounts)
         facts['block_devices'] = nf.block_devices(mounted_devices=mounted)
