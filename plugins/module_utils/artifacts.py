@@ -426,13 +426,47 @@ def discard(paths):
             pass
 
 
+# Beside a cached archive: the sha256 of its members, recorded when the archive was verified.
+MEMBER_INDEX_SUFFIX = '.members.json'
+
+
+def read_member_index(cached):
+    """{member: sha256} recorded when the cached archive was verified, or None (no archive, no or a stale index).
+
+    With it a re-run compares the installed files with their members without reading the archive again; any
+    installed file that differs sends the run back to the archive, which is verified before anything is written.
+    """
+    try:
+        size = os.path.getsize(cached)
+        with open(cached + MEMBER_INDEX_SUFFIX, 'r') as handle:
+            index = json.load(handle)
+    except (IOError, OSError, ValueError):
+        return None
+    if not isinstance(index, dict) or index.get('archive_size') != size or not isinstance(index.get('members'), dict):
+        return None
+    return index['members']
+
+
+def write_member_index(cached, hashes):
+    """Record the sha256 of the verified archive's members beside it (atomically, 0644)."""
+    directory = os.path.dirname(cached) or '.'
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix='.caas-')
+    with os.fdopen(fd, 'w') as handle:
+        json.dump({'archive_size': os.path.getsize(cached),
+                   'members': dict((member, found['sha256']) for member, found in hashes.items())}, handle)
+    os.chmod(tmp, 0o644)
+    os.rename(tmp, cached + MEMBER_INDEX_SUFFIX)
+
+
 def prune_cache(directory, keep):
-    """Remove the other cached versions of keep's file (<sha256>-<same name>) from directory; returns them."""
+    """Remove the other cached versions of keep's file (<sha256>-<same name>, and their member index) from
+    directory; returns them."""
     name = os.path.basename(keep)
     suffix = name[65:]
     removed = []
     for entry in os.listdir(directory):
-        if entry != name and entry[65:] == suffix and entry[64:65] == '-' and SHA256.match(entry[:64]):
+        base = entry[:-len(MEMBER_INDEX_SUFFIX)] if entry.endswith(MEMBER_INDEX_SUFFIX) else entry
+        if base != name and base[65:] == suffix and base[64:65] == '-' and SHA256.match(base[:64]):
             path = os.path.join(directory, entry)
             try:
                 if os.path.isfile(path):

@@ -16,6 +16,9 @@ description:
   - The download streams to disk while it is hashed (binaries are up to 100 MB; none is held in memory) and the
     verified file is kept in O(cache_dir) as C(<sha256>-<file name>). A re-run whose cache holds the file, or whose
     destination already holds the right binary, downloads nothing.
+  - The sha256 of an archive's members is recorded beside the verified archive (C(<sha256>-<file name>.members.json));
+    a re-run whose destinations all match it does not read the archive again. A destination that differs sends the
+    run back to the archive, verified before anything is written.
   - Each destination is compared by sha256 with the artifact (or the archive member); only those that differ are
     written, each through a temporary file beside it and an atomic rename, once every one of them is staged.
 options:
@@ -322,7 +325,11 @@ def main():
 
     current = dict((dest, af.current_sha256(dest)) for dest, _member in targets)
     downloaded = False
-    if members or current[targets[0][0]] != want:
+    index = af.read_member_index(cached) if members else None
+    if index is not None and all(member in index and current[dest] == index[member] for dest, member in targets):
+        # Every member is installed as it was verified: the archive need not be read (decompressed) again.
+        source, hashes = None, dict((member, {'sha256': index[member]}) for member in members)
+    elif members or current[targets[0][0]] != want:
         try:
             source, hashes, downloaded = obtain(module, client, artifact, want, cached, members)
         except af.ArtifactError as exc:
@@ -332,6 +339,8 @@ def main():
             msg = ('%s: cannot keep the download of %s in %s: %s. Check that the cache directory is writable and has '
                    'room. %s' % (label, params['url'], params['cache_dir'], exc, af.NOTHING_INSTALLED))
             module.fail_json(msg=msg, changed=False)
+        if members and source and not module.check_mode:
+            af.write_member_index(source, hashes)
     else:
         source, hashes = None, {}
     content = dict((dest, hashes[member]['sha256'] if member else want) for dest, member in targets)

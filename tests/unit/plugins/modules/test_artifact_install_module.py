@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import grp
 import hashlib
+import json
 import os
 import pwd
 import stat
@@ -130,6 +131,26 @@ def test_archive_members_install_only_what_differs(run_module, repo, pki, tmp_pa
     assert third['diff'] == [{'before': {'sha256': sha256(b'not ctr')}, 'after': {'sha256': sha256(members['bin/ctr'])},
                               'before_header': str(ctr), 'after_header': str(ctr)}]
     assert tree(tmp_path / 'bin') == ['containerd', 'ctr']
+
+
+def test_a_rerun_reads_the_archive_only_when_an_installed_member_differs(run_module, repo, pki, tmp_path, log):
+    members = repo.content['members']['containerd']
+    args = containerd(repo, pki, tmp_path)
+    run_module('artifact_install', **args)
+    cached = tmp_path / 'cache' / ('%s-%s' % (args['sha256'], CONTAINERD_PATH.rsplit('/', 1)[1]))
+    index = json.loads(Path(str(cached) + '.members.json').read_text())
+    # Keyed by the member names as the task gives them.
+    assert index == {'archive_size': cached.stat().st_size,
+                     'members': {name: sha256(members[name.lstrip('./')]) for name in args['members']}}
+    # The cached archive damaged (same size): a re-run whose binaries match the index does not read it ...
+    good = cached.read_bytes()
+    cached.write_bytes(b'\0' * len(good))
+    assert run_module('artifact_install', **args)['changed'] is False and log == [('GET', '/files/' + CONTAINERD_PATH, 200)]
+    # ... a damaged binary sends the run to the archive, which fails its checksum and is downloaded again.
+    (tmp_path / 'bin' / 'ctr').write_bytes(b'not ctr')
+    result = run_module('artifact_install', **args)
+    assert result['installed'] == [str(tmp_path / 'bin' / 'ctr')] and result['downloaded']
+    assert cached.read_bytes() == good and (tmp_path / 'bin' / 'ctr').read_bytes() == members['bin/ctr']
 
 
 def test_member_names_match_with_or_without_dot_slash(run_module, repo, pki, tmp_path):
