@@ -194,3 +194,20 @@ def test_filesystem_free_walks_up_to_an_existing_parent(tmp_path):
 def test_clock_state_is_a_known_state():
     assert nf.clock_state() in ('ok', 'unsynchronized', 'insert_leap', 'delete_leap', 'leap_in_progress',
                                 'leap_done', 'unknown')
+
+
+def test_unit_states_from_systemctl_show_of_a_lab_host():
+    # `systemctl show --property=LoadState,UnitFileState,ActiveState -- chrony caas-host-firewall nosuch` on a lab
+    # host: one block per unit, in the order asked.
+    states = nf.parse_systemctl_show(fixture('debian12-container/systemctl_show_units'),
+                                     ['chrony', 'caas-host-firewall', 'nosuch'])
+    assert states['chrony'] == {'load': 'loaded', 'enabled': 'enabled', 'active': 'active'}
+    assert states['caas-host-firewall']['enabled'] == 'enabled'
+    assert states['nosuch']['load'] == 'not-found' and states['nosuch']['active'] == 'inactive'
+    assert nf.parse_systemctl_show('', ['chrony']) == {}
+
+
+def test_resolve_ipv4_as_getent():
+    resolved = nf.resolve_ipv4(['localhost', 'no-such-host.invalid'])
+    assert '127.0.0.1' in resolved['localhost']
+    assert resolved['no-such-host.invalid'] == []
