@@ -19,9 +19,9 @@ description:
 options:
   _input:
     description: The settings - C(mon_count), C(mgr_count), C(replicas), C(failure_domain), C(default_storage_class),
-      C(storage_classes) (C(block), C(filesystem), C(bucket)), C(allow_loop_devices), and C(leaving_nodes) - the
-      node names of storage hosts whose OSDs playbooks/storage_remove_host.yml is removing (their absence from the
-      storage group is then no problem).
+      C(storage_classes) (C(block), C(filesystem), C(bucket)), C(allow_loop_devices), C(probe_timeout_seconds),
+      and C(leaving_nodes) - the node names of storage hosts whose OSDs playbooks/storage_remove_host.yml is
+      removing (their absence from the storage group is then no problem).
     type: dict
     required: true
   hosts:

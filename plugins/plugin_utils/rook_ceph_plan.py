@@ -47,7 +47,7 @@ def device_problems(host: str, devices: t.Any, allow_loop: bool) -> list[str]:
 def plan_problems(settings: dict[str, t.Any], hosts: list[dict[str, t.Any]], cluster: dict[str, t.Any] | None = None
                   ) -> list[str]:
     """settings: mon_count, mgr_count, replicas, failure_domain, default_storage_class, storage_classes (block,
-    filesystem, bucket), allow_loop_devices. hosts: one dict per storage host: host, node_name, zone, is_node,
+    filesystem, bucket), allow_loop_devices, probe_timeout_seconds (optional). hosts: one dict per storage host: host, node_name, zone, is_node,
     devices. cluster: the running CephCluster's spec (None: there is none)."""
     problems = []
     if not hosts:
@@ -64,6 +64,10 @@ def plan_problems(settings: dict[str, t.Any], hosts: list[dict[str, t.Any]], clu
     elif mons > len(hosts):
         problems.append(f'rook_ceph_mon_count is {mons} but the storage group has {len(hosts)} hosts: each monitor '
                         'needs a host of its own; add storage hosts or lower the count.')
+    timeout = settings.get('probe_timeout_seconds', 5)
+    if not isinstance(timeout, int) or isinstance(timeout, bool) or not 1 <= timeout <= 600:
+        problems.append(f'rook_ceph_probe_timeout_seconds is {timeout!r}: give the seconds a daemon\'s probe may take, '
+                        'from 1 to 600 (Rook\'s default 5; more on overloaded hosts).')
     domains = {h['zone'] if settings['failure_domain'] == 'zone' else h['host'] for h in hosts if h['devices']}
     replicas = settings['replicas']
     if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 1:

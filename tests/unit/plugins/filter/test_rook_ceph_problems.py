@@ -42,6 +42,8 @@ def test_three_hosts_in_three_zones_are_good():
     ({'replicas': 3}, [host('worker1', 'zone-a'), host('worker2', 'zone-a'), host('worker3', 'zone-b')],
      ['rook_ceph_replicas is 3', 'span 2 zones', 'rook_ceph_failure_domain: host']),
     ({'replicas': 0}, THREE_ZONES, ['rook_ceph_replicas is 0']),
+    ({'probe_timeout_seconds': 0}, THREE_ZONES, ['rook_ceph_probe_timeout_seconds is 0', 'from 1 to 600']),
+    ({'probe_timeout_seconds': '60'}, THREE_ZONES, ['rook_ceph_probe_timeout_seconds is \'60\'']),
     ({'default_storage_class': 'ceph-bucket'}, THREE_ZONES, ['rook_ceph_default_storage_class is \'ceph-bucket\'']),
     ({'storage_classes': {'block': 'ceph', 'filesystem': 'ceph', 'bucket': 'b'}, 'default_storage_class': 'ceph'},
      THREE_ZONES, ['repeat']),
