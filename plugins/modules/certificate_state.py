@@ -86,13 +86,9 @@ requirements:
   - The Python cryptography library on the host (Debian's C(python3-cryptography)).
 author:
   - caas.platform maintainers (@caas-platform)
+extends_documentation_fragment:
+  - caas.platform.attributes.read_only
 attributes:
-  check_mode:
-    support: full
-    description: Only reads; runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Reports no differences; it changes nothing.
   platform:
     support: full
     platforms: posix

@@ -49,13 +49,9 @@ options:
     default: []
 author:
   - caas.platform maintainers (@caas-platform)
+extends_documentation_fragment:
+  - caas.platform.attributes.read_only
 attributes:
-  check_mode:
-    support: full
-    description: Only reads; runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Reports no differences; it changes nothing.
   facts:
     support: full
     description: Returns the fact C(caas_node).
