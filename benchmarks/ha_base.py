@@ -323,7 +323,8 @@ def etcd_restore():
         etcd.put('/restore-bench/after-backup', 'must be gone after the restore', timeout=5)
         for host in lab_hosts()['etcd']:
             ssh(host, 'sudo systemctl stop etcd && sudo rm -rf /var/lib/etcd/member')
-        restore_seconds, output = playbook('etcd_restore.yml', '-e', f'etcd_restore_snapshot={snapshot}')
+        restore_seconds, output = playbook('etcd_restore.yml', '-e', f'etcd_restore_snapshot={snapshot}',
+                                            '-e', 'etcd_restore_confirm=lab')
         after = etcd.dump('/restore-bench/')
         registry_after = len(etcd.dump('/registry/'))
         save('etcd_restore', {
@@ -380,7 +381,8 @@ def refusals():
         data = bytearray(good.read_bytes())
         data[len(data) // 2] ^= 0xFF
         corrupted.write_bytes(bytes(data))
-        output = playbook_output('etcd_restore.yml', '-e', f'etcd_restore_snapshot={corrupted}', expect_failure=True)
+        output = playbook_output('etcd_restore.yml', '-e', f'etcd_restore_snapshot={corrupted}',
+                                 '-e', 'etcd_restore_confirm=lab', expect_failure=True)
         results['corrupted_snapshot'] = {'message': refused_with(output, 'no member was stopped')}
 
         after = etcd_state(etcd)

@@ -9,9 +9,12 @@ profile: the slowest tasks and the time per module. The ratio re-run/first is th
 
   .venv/bin/python benchmarks/site.py            fresh hosts (scripts/lab down, up, pki), then site.yml twice
   .venv/bin/python benchmarks/site.py --rerun    site.yml once more on the running lab (a profile of the no-op path)
+  .venv/bin/python benchmarks/site.py --without-storage
+                                                 the same with the lab's inventory less its storage group: no Ceph
+                                                 loads the 2 cores, as in the measurements before the storage layer
 
 Needs the lab's artifacts built (scripts/lab build). Writes benchmarks/results/site.json (site_rerun.json with
---rerun). Never run it beside another lab or a molecule scenario: the 2 cores are the measurement.
+--rerun, site_without_storage.json with --without-storage). Never run it beside another lab or a molecule scenario: the 2 cores are the measurement.
 """
 
 from __future__ import annotations
@@ -32,12 +35,14 @@ RESULTS = REPO / 'benchmarks' / 'results'
 LAB = REPO / 'scripts' / 'lab'
 
 
-def run_site(label: str) -> dict:
+def run_site(label: str, inventory: Path | None = None) -> dict:
     """One site.yml run on the lab, with the site_profile callback; its figures."""
     with tempfile.NamedTemporaryFile(suffix='.json') as profile:
         env = dict(os.environ, ANSIBLE_NOCOLOR='1', CAAS_SITE_PROFILE=profile.name,
                    ANSIBLE_CALLBACK_PLUGINS=str(REPO / 'benchmarks' / 'callback_plugins'),
                    ANSIBLE_CALLBACKS_ENABLED='ansible.builtin.timer,site_profile')
+        if inventory is not None:
+            env['CAAS_LAB_INVENTORY'] = str(inventory)
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.monotonic()
         result = subprocess.run([str(LAB), 'site'], cwd=REPO, env=env, capture_output=True, text=True, check=False)
@@ -67,6 +72,14 @@ def run_site(label: str) -> dict:
     }
 
 
+def without_storage() -> Path:
+    """The lab inventory less its storage group (and the spare storage host's group): the layer has no host."""
+    sys.path.insert(0, str(REPO / 'benchmarks'))
+    from ha_base import inventory_variant  # pylint: disable=import-outside-toplevel
+
+    return inventory_variant(lambda children: [children.pop(group, None) for group in ('storage', 'lab_storage_spare')])
+
+
 def summary(name: str, run: dict) -> str:
     return (f"{name}: {run['wall_seconds']} s, results/host max {run['max_task_results_per_host']}, "
             f"changed {run['changed']}, controller CPU {run['controller_cpu_seconds']} s "
@@ -76,17 +89,19 @@ def summary(name: str, run: dict) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--rerun', action='store_true', help='one run on the running lab, no fresh hosts')
+    parser.add_argument('--without-storage', action='store_true', help='the lab inventory less its storage group')
     args = parser.parse_args()
+    inventory = without_storage() if args.without_storage else None
     if args.rerun:
-        data = {'rerun': run_site('re-run')}
+        data = {'rerun': run_site('re-run', inventory)}
         out = RESULTS / 'site_rerun.json'
     else:
         for step in ('down', 'up', 'pki'):
             subprocess.run([str(LAB), step], cwd=REPO, check=True)
-        first = run_site('first run')
-        rerun = run_site('re-run')
+        first = run_site('first run', inventory)
+        rerun = run_site('re-run', inventory)
         data = {'first': first, 'rerun': rerun, 'ratio': round(rerun['wall_seconds'] / first['wall_seconds'], 3)}
-        out = RESULTS / 'site.json'
+        out = RESULTS / ('site_without_storage.json' if args.without_storage else 'site.json')
     RESULTS.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(data, indent=2) + '\n')
     for name, run in data.items():

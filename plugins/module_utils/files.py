@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: caas.platform contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Pure helpers of the files module: editing key/value configuration files line by line."""
+"""Helpers for files: reading one that may be absent, editing key/value configuration files line by line."""
 
 from __future__ import annotations
 
@@ -9,6 +9,15 @@ import os
 import re
 import shutil
 import tempfile
+
+
+def read_file(path, default=None, binary=False):
+    """The content of a file (bytes when binary), or default when it is absent or unreadable."""
+    try:
+        with open(path, 'rb' if binary else 'r') as handle:
+            return handle.read()
+    except (IOError, OSError):
+        return default
 
 
 def _key_of(line, comment):

@@ -14,6 +14,8 @@ import os
 import re
 import sys
 
+from ansible_collections.caas.platform.plugins.module_utils.files import read_file
+
 # Kernel features by module name, with the kernel config symbol that builds them in.
 KERNEL_CONFIG_SYMBOLS = {
     'br_netfilter': 'CONFIG_BRIDGE_NETFILTER',
@@ -51,14 +53,6 @@ _UDP_BOUND = '07'
 
 # adjtimex(2) clock states.
 _CLOCK_STATES = {0: 'ok', 1: 'insert_leap', 2: 'delete_leap', 3: 'leap_in_progress', 4: 'leap_done', 5: 'unsynchronized'}
-
-
-def read_text(path, default=None):
-    try:
-        with open(path, 'r') as handle:
-            return handle.read()
-    except (IOError, OSError):
-        return default
 
 
 def parse_meminfo(text):
@@ -131,7 +125,7 @@ def read_kernel_config(release, proc_config='/proc/config.gz', boot_dir='/boot')
     except (IOError, OSError):
         pass
     path = os.path.join(boot_dir, 'config-' + release)
-    text = read_text(path)
+    text = read_file(path)
     if text is None:
         return None, None
     return parse_kernel_config(text), path
@@ -250,7 +244,7 @@ def socket_owners(proc_dir='/proc'):
                 continue
             if target.startswith('socket:['):
                 if comm is None:
-                    comm = (read_text(os.path.join(proc_dir, pid, 'comm'), '') or '').strip()
+                    comm = (read_file(os.path.join(proc_dir, pid, 'comm'), '') or '').strip()
                 owners[target[8:-1]] = (int(pid), comm)
     return owners
 
@@ -259,7 +253,7 @@ def process_names(proc_dir='/proc'):
     names = set()
     for pid in os.listdir(proc_dir):
         if pid.isdigit():
-            name = read_text(os.path.join(proc_dir, pid, 'comm'))
+            name = read_file(os.path.join(proc_dir, pid, 'comm'))
             if name:
                 names.add(name.strip())
     return names
@@ -284,12 +278,12 @@ def block_devices(sys_block='/sys/block', dev_dir='/dev', mounted_devices=()):
         if _NOT_DISKS.match(name):
             continue
         base = os.path.join(sys_block, name)
-        sectors = int((read_text(os.path.join(base, 'size'), '0') or '0').strip() or 0)
+        sectors = int((read_file(os.path.join(base, 'size'), '0') or '0').strip() or 0)
         partitions = [p for p in sorted(os.listdir(base)) if os.path.exists(os.path.join(base, p, 'partition'))]
         holders = os.listdir(os.path.join(base, 'holders')) if os.path.isdir(os.path.join(base, 'holders')) else []
-        device_number = (read_text(os.path.join(base, 'dev'), '') or '').strip()
-        read_only = (read_text(os.path.join(base, 'ro'), '0') or '0').strip() == '1'
-        removable = (read_text(os.path.join(base, 'removable'), '0') or '0').strip() == '1'
+        device_number = (read_file(os.path.join(base, 'dev'), '') or '').strip()
+        read_only = (read_file(os.path.join(base, 'ro'), '0') or '0').strip() == '1'
+        removable = (read_file(os.path.join(base, 'removable'), '0') or '0').strip() == '1'
         signature = None
         try:
             with open(os.path.join(dev_dir, name), 'rb') as handle:
@@ -300,7 +294,7 @@ def block_devices(sys_block='/sys/block', dev_dir='/dev', mounted_devices=()):
         disks.append({
             'name': name,
             'size_gb': round(sectors * 512 / 1024.0 ** 3, 1),
-            'rotational': (read_text(os.path.join(base, 'queue', 'rotational'), '0') or '0').strip() == '1',
+            'rotational': (read_file(os.path.join(base, 'queue', 'rotational'), '0') or '0').strip() == '1',
             'partitions': partitions,
             'holders': holders,
             'signature': signature,

@@ -11,6 +11,8 @@ import fnmatch
 import os
 import re
 
+from ansible_collections.caas.platform.plugins.module_utils.files import read_file
+
 # systemd-sysctl reads *.conf from these, a file name in an earlier directory masking the same
 # name in a later one, then applies all files sorted by name: the last assignment wins.
 SYSCTL_DIRS = ('/etc/sysctl.d', '/run/sysctl.d', '/usr/local/lib/sysctl.d', '/usr/lib/sysctl.d', '/lib/sysctl.d')
@@ -71,14 +73,9 @@ def effective_values(files, overrides=None):
     overrides = overrides or {}
     effective = {}
     for path in files:
-        if path in overrides:
-            text = overrides[path]
-        else:
-            try:
-                with open(path) as handle:
-                    text = handle.read()
-            except (IOError, OSError):
-                continue
+        text = overrides[path] if path in overrides else read_file(path)
+        if text is None:
+            continue
         for key, value in parse_conf(text):
             effective[key] = (value, path)
     return effective
@@ -96,11 +93,8 @@ def proc_path(key, proc_sys='/proc/sys'):
 
 
 def read_current(key, proc_sys='/proc/sys'):
-    try:
-        with open(proc_path(key, proc_sys)) as handle:
-            return normalize_value(handle.read())
-    except (IOError, OSError):
-        return None
+    text = read_file(proc_path(key, proc_sys))
+    return None if text is None else normalize_value(text)
 
 
 def valid_key(key):

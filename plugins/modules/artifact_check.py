@@ -129,13 +129,9 @@ options:
         type: str
 author:
   - caas.platform maintainers (@caas-platform)
+extends_documentation_fragment:
+  - caas.platform.attributes.read_only
 attributes:
-  check_mode:
-    support: full
-    description: Only reads; it runs the same in check mode.
-  diff_mode:
-    support: none
-    description: It changes nothing, so there is nothing to show.
   platform:
     support: full
     platforms: posix

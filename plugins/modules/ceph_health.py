@@ -52,17 +52,12 @@ options:
     type: int
     default: 10
 extends_documentation_fragment:
+  - caas.platform.attributes.read_only
   - caas.platform.kubeadm.kubectl
   - caas.platform.kubeadm.cluster
 author:
   - caas.platform maintainers (@caas-platform)
 attributes:
-  check_mode:
-    support: full
-    description: Only reads; runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Changes nothing, so there is nothing to show.
   platform:
     support: full
     platforms: posix

@@ -86,13 +86,9 @@ requirements:
   - The Python cryptography library on the host (Debian's C(python3-cryptography)).
 author:
   - caas.platform maintainers (@caas-platform)
+extends_documentation_fragment:
+  - caas.platform.attributes.read_only
 attributes:
-  check_mode:
-    support: full
-    description: Only reads; runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Reports no differences; it changes nothing.
   platform:
     support: full
     platforms: posix
@@ -172,14 +168,7 @@ import stat
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.caas.platform.plugins.module_utils import certificates as certs
-
-
-def read_bytes(path):
-    try:
-        with open(path, 'rb') as handle:
-            return handle.read()
-    except (IOError, OSError):
-        return None
+from ansible_collections.caas.platform.plugins.module_utils.files import read_file
 
 
 def file_report(path):
@@ -190,7 +179,7 @@ def file_report(path):
     if stat.S_ISDIR(info.st_mode):
         kind, digest = 'directory', None
     elif stat.S_ISREG(info.st_mode):
-        kind, digest = 'file', hashlib.sha256(read_bytes(path) or b'').hexdigest()
+        kind, digest = 'file', hashlib.sha256(read_file(path, binary=True) or b'').hexdigest()
     else:
         return None
     try:
@@ -225,7 +214,7 @@ def judge(module, want, ca_pem):
               'key_in_place': in_place(want['key'], want['key_owner'], want['key_group'] or want['key_owner'],
                                        want['key_mode']),
               'file_in_place': in_place(want['path'], want['owner'], want['group'], want['mode'])}
-    pem = read_bytes(want['path'])
+    pem = read_file(want['path'], binary=True)
     if pem is None:
         return dict(result, reasons=['it is missing'])
     # Only a host that holds certificates needs the library (a fresh host in check mode has none yet).
@@ -236,7 +225,7 @@ def judge(module, want, ca_pem):
     cert = load(certs.load_certificate, pem)
     if cert is None:
         return dict(result, exists=True, reasons=['it is not a PEM certificate'])
-    key = load(certs.load_private_key, read_bytes(want['key']))
+    key = load(certs.load_private_key, read_file(want['key'], binary=True))
     return dict(result, exists=True, not_after=certs.not_after(cert).strftime('%Y-%m-%dT%H:%M:%SZ'),
                 reasons=certs.problems(cert, key, load(certs.load_certificate, ca_pem), want))
 
@@ -264,7 +253,7 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    ca_pem = read_bytes(params['ca'])
+    ca_pem = read_file(params['ca'], binary=True)
     module.exit_json(
         changed=False,
         certificates=[judge(module, want, ca_pem) for want in params['certificates']],

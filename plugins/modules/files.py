@@ -110,15 +110,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.caas.platform.plugins.module_utils.files import set_keys, write_atomic
-
-
-def read(path):
-    try:
-        with open(path) as handle:
-            return handle.read()
-    except (IOError, OSError):
-        return None
+from ansible_collections.caas.platform.plugins.module_utils.files import read_file, set_keys, write_atomic
 
 
 def attributes(module, item, changed, diff):
@@ -153,7 +145,7 @@ def apply_item(module, item):
                 return True, None
         return attributes(module, item, changed, diff), None
 
-    before = read(path)
+    before = read_file(path)
     if item.get('content') is not None:
         content = item['content']
     elif item.get('settings') is not None:

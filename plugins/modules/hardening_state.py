@@ -75,13 +75,9 @@ options:
     default: sugroup
 author:
   - caas.platform maintainers (@caas-platform)
+extends_documentation_fragment:
+  - caas.platform.attributes.read_only
 attributes:
-  check_mode:
-    support: full
-    description: Only reads; runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Reports no differences; it changes nothing.
   platform:
     support: full
     platforms: debian
@@ -180,7 +176,8 @@ import pwd
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.caas.platform.plugins.module_utils import hardening
-from ansible_collections.caas.platform.plugins.module_utils.node_facts import read_text, unit_states
+from ansible_collections.caas.platform.plugins.module_utils.files import read_file
+from ansible_collections.caas.platform.plugins.module_utils.node_facts import unit_states
 
 SSH_QUERIES = ('kex', 'cipher', 'mac', 'key')
 
@@ -196,7 +193,7 @@ def ssh_facts(module, min_bits):
     return {
         'login_user': os.environ.get('SUDO_USER') or pwd.getpwuid(os.getuid()).pw_name,
         'offers': offers,
-        'weak_moduli': hardening.weak_moduli(read_text('/etc/ssh/moduli', '') or '', min_bits),
+        'weak_moduli': hardening.weak_moduli(read_file('/etc/ssh/moduli', '') or '', min_bits),
         'host_keys': sorted(glob.glob('/etc/ssh/ssh_host_*_key')),
     }
 
@@ -238,15 +235,15 @@ def main():
         module.fail_json(msg=str(error))
     module.exit_json(
         changed=False,
-        mounts_to_fix=hardening.mounts_to_fix(params['mounts'], read_text('/etc/fstab', '') or '',
-                                              read_text('/proc/self/mountinfo', '') or ''),
+        mounts_to_fix=hardening.mounts_to_fix(params['mounts'], read_file('/etc/fstab', '') or '',
+                                              read_file('/proc/self/mountinfo', '') or ''),
         privileged_programs=hardening.privileged_programs(params['privileged_roots']),
         grub=os.path.exists('/etc/default/grub'),
         aide_database=os.path.exists(params['aide_database']),
-        pam_faillock='pam_faillock.so' in (read_text('/etc/pam.d/common-auth', '') or ''),
+        pam_faillock='pam_faillock.so' in (read_file('/etc/pam.d/common-auth', '') or ''),
         units=units,
         groups=group_members(params['groups']),
-        su_restricted=hardening.su_restricted(read_text('/etc/pam.d/su', '') or '', params['su_group']),
+        su_restricted=hardening.su_restricted(read_file('/etc/pam.d/su', '') or '', params['su_group']),
         ssh=ssh_facts(module, params['ssh_moduli_min_bits']) if params['ssh'] else {},
     )
 

@@ -49,13 +49,9 @@ options:
     default: []
 author:
   - caas.platform maintainers (@caas-platform)
+extends_documentation_fragment:
+  - caas.platform.attributes.read_only
 attributes:
-  check_mode:
-    support: full
-    description: Only reads; runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Reports no differences; it changes nothing.
   facts:
     support: full
     description: Returns the fact C(caas_node).
@@ -172,6 +168,7 @@ import platform
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.caas.platform.plugins.module_utils import node_facts as nf
+from ansible_collections.caas.platform.plugins.module_utils.files import read_file
 
 TIME_SYNC_DAEMONS = ('chronyd', 'ntpd', 'systemd-timesyn', 'openntpd', 'timemaster', 'ptp4l')
 
@@ -179,14 +176,14 @@ TIME_SYNC_DAEMONS = ('chronyd', 'ntpd', 'systemd-timesyn', 'openntpd', 'timemast
 def sysctl_values(names):
     values = {}
     for name in names:
-        text = nf.read_text('/proc/sys/' + name.replace('.', '/'))
+        text = read_file('/proc/sys/' + name.replace('.', '/'))
         values[name] = text.strip() if text is not None else None
     return values
 
 
 def cpu_facts():
     model = ''
-    for line in (nf.read_text('/proc/cpuinfo', '') or '').splitlines():
+    for line in (read_file('/proc/cpuinfo', '') or '').splitlines():
         if line.startswith('model name'):
             model = line.split(':', 1)[1].strip()
             break
@@ -205,8 +202,8 @@ def kernel_facts(module_names):
                     module_files.add(name.split('.ko')[0].replace('-', '_'))
     states = nf.kernel_module_states(
         module_names,
-        nf.read_text('/proc/modules', '') or '',
-        nf.read_text(os.path.join(modules_dir, 'modules.builtin'), '') or '',
+        read_file('/proc/modules', '') or '',
+        read_file(os.path.join(modules_dir, 'modules.builtin'), '') or '',
         config, os.path.isdir(modules_dir), module_files)
     return {'release': release, 'config': config_source, 'modules': states}
 
@@ -215,7 +212,7 @@ def listening_sockets():
     owners = nf.socket_owners()
     sockets = []
     for protocol in ('tcp', 'tcp6', 'udp', 'udp6'):
-        for entry in nf.parse_proc_net(nf.read_text('/proc/net/' + protocol, '') or '', protocol):
+        for entry in nf.parse_proc_net(read_file('/proc/net/' + protocol, '') or '', protocol):
             pid, process = owners.get(entry.pop('inode'), (None, None))
             entry.update(protocol=protocol.rstrip('6'), pid=pid, process=process)
             sockets.append(entry)
@@ -233,7 +230,7 @@ def ipv4_addresses(module):
 
 
 def virtualization():
-    marker = nf.read_text('/run/systemd/container')
+    marker = read_file('/run/systemd/container')
     return 'container' if marker is not None or os.path.exists('/run/.containerenv') else 'none'
 
 
@@ -257,15 +254,15 @@ def main():
     )
     params = module.params
 
-    mounts = nf.parse_mountinfo(nf.read_text('/proc/self/mountinfo', '') or '')
-    memory = nf.parse_meminfo(nf.read_text('/proc/meminfo', '') or '')
-    memory['swap_areas'] = nf.parse_swaps(nf.read_text('/proc/swaps', '') or '')
-    memory['fstab_swap'] = nf.parse_fstab_swap(nf.read_text('/etc/fstab', '') or '')
+    mounts = nf.parse_mountinfo(read_file('/proc/self/mountinfo', '') or '')
+    memory = nf.parse_meminfo(read_file('/proc/meminfo', '') or '')
+    memory['swap_areas'] = nf.parse_swaps(read_file('/proc/swaps', '') or '')
+    memory['fstab_swap'] = nf.parse_fstab_swap(read_file('/etc/fstab', '') or '')
     processes = nf.process_names()
 
     facts = {
         'hostname': platform.node().split('.')[0],
-        'os': nf.parse_os_release(nf.read_text('/etc/os-release', '') or ''),
+        'os': nf.parse_os_release(read_file('/etc/os-release', '') or ''),
         'virtualization': virtualization(),
         'cpu': cpu_facts(),
         'memory': memory,

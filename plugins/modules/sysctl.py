@@ -117,7 +117,7 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.caas.platform.plugins.module_utils import sysctl as sc
-from ansible_collections.caas.platform.plugins.module_utils.files import write_atomic
+from ansible_collections.caas.platform.plugins.module_utils.files import read_file, write_atomic
 
 
 def write_proc(module, key, applied):
@@ -155,11 +155,7 @@ def main():
                          'provides it first, or set missing_keys=ignore' % ', '.join(missing), missing=missing)
 
     content = sc.render(owned, module.params['header'])
-    try:
-        with open(path) as handle:
-            before = handle.read()
-    except (IOError, OSError):
-        before = ''
+    before = read_file(path, '')
     file_changed = before != content
 
     # What systemd-sysctl would apply with the new file in place.

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ansible_collections.caas.platform.plugins.module_utils.files import set_keys
+from ansible_collections.caas.platform.plugins.module_utils.files import read_file, set_keys
 
 LOGIN_DEFS = """#
 # /etc/login.defs - Configuration control definitions for the login package.
@@ -49,3 +49,13 @@ def test_real_debian_profile_gets_a_umask():
     out = set_keys(text, {'umask': '027'})
     assert out.splitlines().count('umask 027') == 1
     assert set_keys(out, {'umask': '027'}) == out
+
+
+def test_read_file_gives_text_bytes_or_the_default(tmp_path):
+    path = tmp_path / 'moduli'
+    path.write_bytes(b'2048 bits\n')
+    assert read_file(str(path)) == '2048 bits\n'
+    assert read_file(str(path), binary=True) == b'2048 bits\n'
+    assert read_file(str(tmp_path / 'absent')) is None
+    assert read_file(str(tmp_path / 'absent'), '') == ''
+    assert read_file(str(tmp_path)) is None  # a directory cannot be read as a file

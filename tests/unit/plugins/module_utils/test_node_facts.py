@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from ansible_collections.caas.platform.plugins.module_utils import node_facts as nf
+from ansible_collections.caas.platform.plugins.module_utils.files import read_file
 
 FIXTURES = Path(__file__).parents[2] / 'fixtures'
 CONTAINER = FIXTURES / 'debian12-container'
@@ -177,7 +178,7 @@ def test_socket_owner_of_a_real_listener():
     listener.listen(1)
     try:
         port = listener.getsockname()[1]
-        sockets = nf.parse_proc_net(nf.read_text('/proc/net/tcp'), 'tcp')
+        sockets = nf.parse_proc_net(read_file('/proc/net/tcp'), 'tcp')
         mine = [s for s in sockets if s['port'] == port]
         assert mine and mine[0]['address'] == '127.0.0.1'
         pid, _name = nf.socket_owners()[mine[0]['inode']]
