@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # Copyright: caas.platform contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The execution environment's build context (meta/execution-environment.yml) and its image.
+"""The execution environment's build context (execution-environment.yml) and its image.
 
   ee.py context [--out DIR]     package the collections the EE holds, then `ansible-builder create` (default
                                 build/ee/context); prints the context's path
@@ -33,9 +33,11 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
-DEFINITION = REPO / 'meta' / 'execution-environment.yml'
+DEFINITION = REPO / 'execution-environment.yml'
 COLLECTIONS_OUT = REPO / 'build' / 'ee' / 'collections'
 CONTEXT = REPO / 'build' / 'ee' / 'context'
+HOST_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt'
+LAB_BUNDLE = os.environ.get('CAAS_LAB_BUNDLE', '/var/cache/caas-lab/bundle')
 # What galaxy.yml may carry of an installed collection's MANIFEST.json collection_info.
 GALAXY_KEYS = ('namespace', 'name', 'version', 'readme', 'authors', 'description', 'license', 'license_file', 'tags',
                'dependencies', 'repository', 'documentation', 'homepage', 'issues')
@@ -92,7 +94,7 @@ def package_collections(out: Path = COLLECTIONS_OUT) -> list[Path]:
             galaxy = {key: info[key] for key in GALAXY_KEYS if info.get(key) not in (None, [], {}, '')}
             built = build_collection(source, galaxy, out)
         if built.name != artifact:
-            raise SystemExit(f'meta/execution-environment.yml names {artifact} but the pinned release has {built.name}: '
+            raise SystemExit(f'execution-environment.yml names {artifact} but the pinned release has {built.name}: '
                              'set the version the installed collection has')
         made.append(built)
     return made
@@ -110,8 +112,10 @@ def context(out: Path = CONTEXT) -> Path:
 def image() -> None:
     ctx = context()
     tag = definition()['options']['tags'][0]
-    subprocess.run(['podman', 'build', '--pull=never', '--tag', tag, '--file', str(ctx / 'Containerfile'), str(ctx)],
-                   check=True)
+    # The build's pip and apt trust what this machine trusts (its CA bundle, mounted for the RUN steps only: the
+    # image keeps Debian's own).
+    subprocess.run(['podman', 'build', '--pull=never', '--tag', tag, '--file', str(ctx / 'Containerfile'),
+                    '--volume', f'{HOST_CA_BUNDLE}:/etc/ssl/certs/ca-certificates.crt:ro', str(ctx)], check=True)
     size = image_size(tag)
     print(json.dumps({'image': tag, 'size_bytes': size, 'size_mib': round(size / 2**20, 1)}))
 
@@ -131,9 +135,13 @@ def navigator_run(playbook: str, tag: str, lab_dir: str) -> dict:
             # The image's collections, not the checkout's (ansible.cfg points at ./collections).
             '--set-environment-variable', 'ANSIBLE_COLLECTIONS_PATH=/usr/share/ansible/collections',
             '--set-environment-variable', f'CAAS_LAB_DIR={lab_dir}',
-            # The lab's ssh key and known hosts, its CA; root reads the 0600 key; the hosts' network is the host's.
-            '--execution-environment-volume-mounts', f'{lab_dir}:{lab_dir}:ro',
-            '--container-options', '--network=host', '--container-options', '--user=0',
+            '--set-environment-variable', f'CAAS_LAB_BUNDLE={LAB_BUNDLE}',
+            # The lab's state as the controller keeps it (ssh key, known hosts, CA, the VRRP secret's lookup writes a lock
+            # file there); root reads the 0600 key; the hosts' network is the host's.
+            '--execution-environment-volume-mounts', f'{lab_dir}:{lab_dir}',
+            # The lab's artifact manifest (caas_artifacts_manifest), read by the inventory's validation.
+            '--execution-environment-volume-mounts', f'{LAB_BUNDLE}:{LAB_BUNDLE}:ro',
+            '--container-options=--network=host', '--container-options=--user=0',
             '--playbook-artifact-enable', 'false', '--log-file', str(log.with_suffix('.navigator.log'))]
     started = time.monotonic()
     result = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, check=False)
@@ -150,9 +158,12 @@ def navigator_run(playbook: str, tag: str, lab_dir: str) -> dict:
 
 def run(playbooks: list[str]) -> None:
     tag = definition()['options']['tags'][0]
+    # The lab's podman settings (netavark), as scripts/lab sets them.
+    os.environ.setdefault('CONTAINERS_CONF', str(REPO / 'lab' / 'containers.conf'))
     lab_dir = os.environ.get('CAAS_LAB_DIR', '/var/lib/caas-lab')
     runs = [navigator_run(playbook, tag, lab_dir) for playbook in playbooks]
-    version = subprocess.run(['podman', 'run', '--rm', '--entrypoint', 'ansible-galaxy', tag, 'collection', 'list',
+    version = subprocess.run(['podman', 'run', '--rm', '--network=none', '--entrypoint', 'ansible-galaxy', tag,
+                              'collection', 'list',
                               '--format', 'json'], capture_output=True, text=True, check=True).stdout
     collections = {name: info['version'] for path in json.loads(version).values() for name, info in path.items()}
     size = image_size(tag)

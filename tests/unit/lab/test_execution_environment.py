@@ -1,6 +1,6 @@
 # Copyright: caas.platform contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""meta/execution-environment.yml: ansible-builder makes its build context, and the context holds what the
+"""execution-environment.yml: ansible-builder makes its build context, and the context holds what the
 collection needs on the controller. The image itself is built and run on the lab (scripts/lab ee)."""
 
 from __future__ import annotations
@@ -98,3 +98,10 @@ def test_the_binaries_the_controller_runs_are_in_bindep():
     assert re.search(r'^openssh-clients \[platform:rpm\]$', bindep, re.M)
     sshd = (REPO / 'roles' / 'os_hardening' / 'tasks' / 'sshd.yml').read_text()
     assert 'ssh -Q kex' in sshd and 'delegate_to: localhost' in sshd
+
+
+def test_the_collection_declares_its_own_dependencies_for_any_execution_environment():
+    # ansible-builder reads meta/execution-environment.yml of each collection it installs, relative to its root.
+    meta = yaml.safe_load((REPO / 'meta' / 'execution-environment.yml').read_text())
+    assert meta['dependencies'] == {'python': 'requirements.txt', 'system': 'bindep.txt'}
+    assert all((REPO / path).is_file() for path in meta['dependencies'].values())
