@@ -324,7 +324,7 @@ def etcd_restore():
         for host in lab_hosts()['etcd']:
             ssh(host, 'sudo systemctl stop etcd && sudo rm -rf /var/lib/etcd/member')
         restore_seconds, output = playbook('etcd_restore.yml', '-e', f'etcd_restore_snapshot={snapshot}',
-                                            '-e', 'etcd_restore_confirm=lab')
+                                           '-e', 'etcd_restore_confirm=lab')
         after = etcd.dump('/restore-bench/')
         registry_after = len(etcd.dump('/registry/'))
         save('etcd_restore', {

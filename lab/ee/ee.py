@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright: caas.platform contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The execution environment's build context (execution-environment.yml) and its image.

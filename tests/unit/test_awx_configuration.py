@@ -89,8 +89,8 @@ def test_every_survey_field_is_a_declared_variable_of_that_playbook(configuratio
             for value in field.get('choices') or [field.get('default')]:
                 if value is not None:
                     assert role.validate({variable: value}) == [], (variable, value)
-            assert field['question_name'] and set(field) <= {'variable', 'question_name', 'type', 'choices',
-                                                            'default', 'required', 'min', 'max'}
+            allowed = {'variable', 'question_name', 'type', 'choices', 'default', 'required', 'min', 'max'}
+            assert field['question_name'] and set(field) <= allowed
     assert fields >= 9
 
 
