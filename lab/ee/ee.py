@@ -31,12 +31,17 @@ from pathlib import Path
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / 'benchmarks'))
+from node_layer import recap  # noqa: E402  pylint: disable=wrong-import-position,import-error
+
 VENV_BIN = Path(sys.executable).parent
 DEFINITION = REPO / 'execution-environment.yml'
 COLLECTIONS_OUT = REPO / 'build' / 'ee' / 'collections'
 CONTEXT = REPO / 'build' / 'ee' / 'context'
 HOST_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt'
 LAB_BUNDLE = os.environ.get('CAAS_LAB_BUNDLE', '/var/cache/caas-lab/bundle')
+# ansible-runner's event markers (base64 between erase and cursor-back sequences) and colours in navigator's stdout.
+RUNNER_MARKUP = re.compile(r'\x1b\[K(?:[A-Za-z0-9+/=]+\x1b\[\d+D)?|\x1b\[[0-9;]*m')
 # What galaxy.yml may carry of an installed collection's MANIFEST.json collection_info.
 GALAXY_KEYS = ('namespace', 'name', 'version', 'readme', 'authors', 'description', 'license', 'license_file', 'tags',
                'dependencies', 'repository', 'documentation', 'homepage', 'issues')
@@ -71,10 +76,10 @@ def build_collection(source: Path, galaxy: dict | None, out: Path) -> Path:
             (copy / 'galaxy.yml').write_text(yaml.safe_dump(galaxy, sort_keys=False))
         result = subprocess.run([str(VENV_BIN / 'ansible-galaxy'), 'collection', 'build', '--force', '--output-path',
                                  str(out), str(copy)], capture_output=True, text=True, check=False)
-        if result.returncode != 0:
+        created = re.search(r'^Created collection for \S+ at (\S+\.tar\.gz)$', result.stdout, re.M)
+        if result.returncode != 0 or not created:
             raise SystemExit(f'ansible-galaxy collection build of {source} failed: {result.stderr.strip()}')
-    built = sorted(out.glob('*.tar.gz'), key=lambda p: p.stat().st_mtime)[-1]
-    return built
+    return Path(created.group(1))
 
 
 def package_collections(out: Path = COLLECTIONS_OUT) -> list[Path]:
@@ -145,14 +150,10 @@ def navigator_run(playbook: str, tag: str, lab_dir: str) -> dict:
     started = time.monotonic()
     result = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, check=False)
     seconds = round(time.monotonic() - started, 1)
-    log.write_text(result.stdout + result.stderr)
-    recap = {}
-    for match in re.finditer(r'^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)', result.stdout,
-                             re.M):
-        recap[match.group(1)] = {'ok': int(match.group(2)), 'changed': int(match.group(3)),
-                                 'unreachable': int(match.group(4)), 'failed': int(match.group(5))}
-    return {'playbook': playbook, 'rc': result.returncode, 'seconds': seconds, 'recap': recap,
-            'first_line': next((line for line in result.stdout.splitlines() if line.strip()), '')}
+    output = RUNNER_MARKUP.sub('', result.stdout)
+    log.write_text(output + result.stderr)
+    return {'playbook': playbook, 'rc': result.returncode, 'seconds': seconds, 'recap': recap(output),
+            'first_line': next((line for line in output.splitlines() if line.strip()), '')}
 
 
 def run(playbooks: list[str]) -> None:
