@@ -45,8 +45,9 @@ def purpose(path):
     except OSError:
         return ''
     text = ' '.join(line for line in lines if line)
-    match = re.match(r'(.+?[.:])(\s|$)', text)
-    return (match.group(1) if match else text).rstrip(':.')
+    # A sentence ends at a full stop before a space ("Layer 2: the API VIP." is one sentence).
+    match = re.match(r'(.+?\.)(\s|$)', text)
+    return (match.group(1) if match else text).rstrip('.')
 
 
 def counted(number, noun):

@@ -77,10 +77,12 @@ def build_all(release, test_images, only):
     work += [('image', name, release.image) for name in release.entry['images']]
     work += [('test_image', name, functools.partial(release.test_image, entry=entry))
              for name, entry in test_images.items()]
-    built = {}
-    for kind, name, action in work:
-        if only and name not in only:
-            continue
+    work = [(kind, name, action) for kind, name, action in work if not only or name in only]
+    built, start = {}, time.monotonic()
+    for number, (kind, name, action) in enumerate(work, 1):
+        # Progress a person can follow: a cold build spends minutes in one Go build without a line otherwise.
+        elapsed = int(time.monotonic() - start)
+        print(f'[{number}/{len(work)}, {elapsed // 60}:{elapsed % 60:02d}] {kind.replace("_", " ")} {name}', flush=True)
         try:
             built[(kind, name)] = action(name)
         except BuildError as error:

@@ -88,6 +88,7 @@ class Release:
         self.builds = {}        # component -> Built, or the BuildError it failed with
 
     def timed(self, step, action):
+        print(f'  {step} ...', flush=True)
         start = time.monotonic()
         try:
             value, cached = action()
@@ -96,7 +97,7 @@ class Release:
             print(f'FAILED {step}: {error}', file=sys.stderr, flush=True)
             raise
         self.steps[step] = {'seconds': round(time.monotonic() - start, 1), 'cached': cached}
-        print(f'{step}: {time.monotonic() - start:.1f} s{" (cached)" if cached else ""}', flush=True)
+        print(f'  {step}: {time.monotonic() - start:.1f} s{" (cached)" if cached else ""}', flush=True)
         return value
 
     def run_build(self, component):

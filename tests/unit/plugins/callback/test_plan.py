@@ -13,7 +13,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[4]
 
 PLAYBOOK = '''---
-# Greets the workers: a test of the plan callback. Nothing else.
+# Layer 9: greets the workers (a test of the plan.py callback). Nothing else.
 - name: Greet the workers
   hosts: workers
   gather_facts: false
@@ -43,7 +43,8 @@ def test_the_first_line_says_what_and_to_which_hosts(tmp_path):
     playbook = tmp_path / 'greet.yml'
     playbook.write_text(PLAYBOOK)
     lines = run(playbook=playbook)
-    assert lines[0] == ('caas.platform greet.yml: Greets the workers. 2 plays on 9 hosts: dc1-lb-a1, dc1-lb-b1, '
+    assert lines[0] == ('caas.platform greet.yml: Layer 9: greets the workers (a test of the plan.py callback). '
+                        '2 plays on 9 hosts: dc1-lb-a1, dc1-lb-b1, '
                         'dc1-wk-a1, dc1-wk-a2, dc1-wk-b1, dc1-wk-b2, dc1-wk-c1, dc1-wk-c2, dc1-wk-c3.'), lines[0]
     assert 'caas.platform: play 1 of 2, Greet the workers, on 7 hosts' in lines
     assert 'caas.platform: play 2 of 2, Greet the load balancers, on 2 hosts' in lines
@@ -53,11 +54,13 @@ def test_the_limit_and_check_mode_are_said(tmp_path):
     playbook = tmp_path / 'greet.yml'
     playbook.write_text(PLAYBOOK)
     lines = run('--limit', 'dc1-wk-a1', '--check', playbook=playbook)
-    assert lines[0] == 'caas.platform greet.yml: Greets the workers. 2 plays on 1 host: dc1-wk-a1; check mode.', lines[0]
+    assert lines[0] == ('caas.platform greet.yml: Layer 9: greets the workers (a test of the plan.py callback). '
+                        '2 plays on 1 host: dc1-wk-a1; check mode.'), lines[0]
     assert 'caas.platform: play 2 of 2, Greet the load balancers, on 0 hosts' in lines
 
 
 def test_a_playbook_of_the_collection():
     lines = run(playbook=REPO / 'playbooks' / '00_validate.yml')
-    assert lines[0] == ('caas.platform 00_validate.yml: Refuses a bad inventory before any host is touched. '
+    assert lines[0] == ('caas.platform 00_validate.yml: Refuses a bad inventory before any host is touched: '
+                        'runs on the controller only. '
                         '1 play on 1 host: localhost.'), lines[0]
