@@ -13,7 +13,7 @@ description:
   - Before anything else a playbook prints, one line with the playbook's purpose (the first sentence of the comment
     at its top), its number of plays, the hosts it will contact (the inventory as limited, every play's hosts) and
     whether it runs in check mode.
-  - At the start of each play, where the run is (play N of M) and on how many hosts.
+  - At the start of each play, where the run is (play N of M), on how many hosts, and the time since the start.
   - Enable it in C(callbacks_enabled) (the collection's C(ansible.cfg) does); it works beside any stdout callback.
 author:
   - caas.platform maintainers (@caas-platform)
@@ -23,6 +23,7 @@ requirements:
 
 import os
 import re
+import time
 
 from ansible import context
 from ansible.plugins.callback import CallbackBase
@@ -70,6 +71,7 @@ class CallbackModule(CallbackBase):
         super().__init__(*args, **kwargs)
         self._plays = 0
         self._play = 0
+        self._started = time.monotonic()
 
     @staticmethod
     def _hosts(play):
@@ -82,7 +84,7 @@ class CallbackModule(CallbackBase):
 
     def v2_playbook_on_start(self, playbook):
         plays = playbook.get_plays()
-        self._plays, self._play = len(plays), 0
+        self._plays, self._play, self._started = len(plays), 0, time.monotonic()
         hosts, unknown = {}, False
         for play in plays:
             found = self._hosts(play)
@@ -102,4 +104,6 @@ class CallbackModule(CallbackBase):
         self._play += 1
         found = self._hosts(play)
         count = counted(len(found), 'host') if found is not None else 'hosts chosen at run time'
-        self._display.display(f'caas.platform: play {self._play} of {self._plays}, {play.get_name()}, on {count}')
+        elapsed = int(time.monotonic() - self._started)
+        self._display.display(f'caas.platform: play {self._play} of {self._plays}, {play.get_name()}, on {count}; '
+                              f'{elapsed // 60}:{elapsed % 60:02d} since the start')
