@@ -1,12 +1,15 @@
 # Copyright: caas.platform contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Opens one rendered page of the docs site in headless Chromium and checks what a reader would see.
+"""Opens a rendered page in headless Chromium and checks what a reader would see.
 
-  browser_check.py SITE_HTML_DIR SCREENSHOT_PNG
+  browser_check.py SITE_HTML_DIR SCREENSHOT_PNG              a page of the docs site
+  browser_check.py --health REPORT_HTML SCREENSHOT_PNG       the health report (playbooks/health.yml), all green
 
-The page is kubectl_apply's: the DOM Chromium builds (after the theme's scripts ran) must carry the module's title
-and a row for every option its DOCUMENTATION declares, and the screenshot must show the theme's styles applied (a
-dark navigation column beside a light page; an unstyled page is white everywhere). Exits 1 naming what is missing.
+The docs site's page is kubectl_apply's: the DOM Chromium builds (after the theme's scripts ran) must carry the
+module's title and a row for every option its DOCUMENTATION declares, and the screenshot must show the theme's
+styles applied (a dark navigation column beside a light page; an unstyled page is white everywhere). The health
+report must say "Healthy", list its sections with a row per node, and show the green verdict in the screenshot.
+Exits 1 naming what is missing.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ REPO = Path(__file__).resolve().parents[2]
 PAGE = 'collections/caas/platform/kubectl_apply_module.html'
 MODULE = REPO / 'plugins/modules/kubectl_apply.py'
 WIDTH, HEIGHT = 1280, 1600
+# The health report's verdict badge when healthy (playbooks/templates/health.html.j2, class ok).
+VERDICT_GREEN = (0x1e, 0x7b, 0x34)
 # Without these, Chromium reaches for Google's hosts at start, which this closed network refuses.
 QUIET = ('--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
          '--disable-background-networking', '--disable-component-update', '--disable-sync', '--hide-scrollbars')
@@ -104,17 +109,36 @@ def problems(dom: str, shot: bytes) -> list[str]:
     return found
 
 
+def health_problems(dom: str, shot: bytes) -> list[str]:
+    found = []
+    for text in ('>Healthy<', '<h2>Problems</h2>', '<h2>Nodes</h2>', '<h2>Certificates</h2>', '<h2>etcd</h2>'):
+        if text not in dom:
+            found.append(f'the report has no {text}')
+    if dom.count('<td class="yes">yes</td>') < 1:
+        found.append('the report lists no Ready node')
+    bpp, rows = png_rows(shot)[2:]
+    green = sum(1 for row in rows for x in range(0, len(row), bpp) if tuple(row[x:x + 3]) == VERDICT_GREEN)
+    if green < 200:
+        found.append(f'the screenshot shows {green} pixels of the green verdict (want 200 or more)')
+    return found
+
+
 def main() -> None:
-    site, shot = Path(sys.argv[1]).resolve(), Path(sys.argv[2])
-    url = (site / PAGE).as_uri()
+    health = sys.argv[1:2] == ['--health']
+    args = sys.argv[2:] if health else sys.argv[1:]
+    if len(args) != 2:
+        sys.exit(__doc__)
+    target, shot = Path(args[0]).resolve(), Path(args[1])
+    page = target if health else target / PAGE
+    url = page.as_uri()
     dom = chromium('--dump-dom', url).stdout
     chromium(f'--window-size={WIDTH},{HEIGHT}', f'--screenshot={shot.resolve()}', url)
-    found = problems(dom, shot.read_bytes())
+    found = health_problems(dom, shot.read_bytes()) if health else problems(dom, shot.read_bytes())
     for problem in found:
-        print(f'docs site, {PAGE}: {problem}', file=sys.stderr)
+        print(f'{page}: {problem}', file=sys.stderr)
     if found:
         sys.exit(1)
-    print(f'{PAGE}: checked in Chromium, screenshot {shot}')
+    print(f'{page}: checked in Chromium, screenshot {shot}')
 
 
 if __name__ == '__main__':
