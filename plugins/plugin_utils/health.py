@@ -107,11 +107,12 @@ def host_problems(host, result, settings):
             found.append(problem('certificates', subject, 'unreadable: %s' % cert['error'], 'check the file'))
         elif cert['days_left'] < 0:
             found.append(problem('certificates', subject, '%s expired on %s' % (cert['subject'], cert['not_after']),
-                                 'renew it now (kubeadm certs renew, or the layer that issued it)'))
+                                 'run playbooks/renew_certs.yml now (docs/certificates.md)'))
         elif cert['days_left'] < settings['cert_renew_days']:
             found.append(problem('certificates', subject, '%s expires in %d days (%s)'
                                  % (cert['subject'], cert['days_left'], cert['not_after']),
-                                 'renew within the window of caas_cert_renew_days (%d)' % settings['cert_renew_days']))
+                                 'run playbooks/renew_certs.yml (it renews what ends within caas_cert_renew_days, '
+                                 '%d)' % settings['cert_renew_days']))
     etcd = result.get('etcd')
     if etcd is not None:
         if etcd.get('error'):
