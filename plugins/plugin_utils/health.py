@@ -36,8 +36,10 @@ def problem(area, subject, what, fix):
 
 
 def cluster_problems(cluster, settings):
-    if not cluster or cluster.get('error'):
-        return [problem('control plane', 'API', 'the cluster could not be read: %s' % (cluster or {}).get('error'),
+    if not cluster or cluster.get('failed') or cluster.get('unreachable') or 'readyz' not in cluster:
+        why = (cluster or {}).get('error') or (cluster or {}).get('msg') or 'nothing was read'
+        prefix = 'the cluster could not be read'
+        return [problem('control plane', 'API', why if why.startswith(prefix) else '%s: %s' % (prefix, why),
                         'check the API VIP and the API servers (crictl ps on a control-plane node; journalctl -u '
                         'kubelet)')]
     found = []

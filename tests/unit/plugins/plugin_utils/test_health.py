@@ -90,8 +90,12 @@ def test_external_etcd_has_no_static_pod_to_want():
 
 
 def test_an_unreadable_cluster_is_one_problem():
-    result = health_report({'failed': True, 'error': 'cp1 was not reached'}, HOSTS, settings=SETTINGS)
+    result = health_report({'error': 'cp1 was not reached'}, HOSTS, settings=SETTINGS)
     assert lines(result)[0] == ('control plane', 'API', 'the cluster could not be read: cp1 was not reached')
+    # A failed cluster_health result, as registered with ignore_errors.
+    result = health_report({'failed': True, 'msg': 'the cluster could not be read: kubectl ... refused'}, HOSTS,
+                           settings=SETTINGS)
+    assert lines(result)[0][2] == 'the cluster could not be read: kubectl ... refused'
 
 
 def test_host_trouble():
