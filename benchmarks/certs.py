@@ -26,6 +26,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ha_base import INVENTORY, RESULTS, VENV, playbook  # noqa: E402  (the lab helpers)
+from node_layer import recap  # noqa: E402
 
 WINDOW = 400
 
@@ -68,7 +69,7 @@ def renewals(output):
 
 
 def recap_changed(output):
-    return {host: int(changed) for host, changed in re.findall(r'^(\S+)\s+: ok=\d+\s+changed=(\d+)', output, re.M)}
+    return {host: counts['changed'] for host, counts in recap(output).items()}
 
 
 def main():

@@ -9,6 +9,8 @@ alerting read the same rules.
 
 from __future__ import annotations
 
+from ansible_collections.caas.platform.plugins.module_utils.kubeadm import minor_of
+
 # Kubernetes' version skew policy: a kubelet may be up to three minors older than the API server, never newer.
 KUBELET_MAX_MINORS_BEHIND = 3
 DEFAULT_SETTINGS = {
@@ -23,11 +25,10 @@ DEFAULT_SETTINGS = {
 
 
 def minor(version):
-    """The minor of 'v1.36.3' (36), or None."""
-    parts = str(version or '').lstrip('v').split('.')
+    """The minor of 'v1.36.3' (36), or None when it is not a Kubernetes version."""
     try:
-        return int(parts[1])
-    except (IndexError, ValueError):
+        return minor_of(version)
+    except ValueError:
         return None
 
 
