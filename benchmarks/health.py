@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from ha_base import LAB_DIR, PREFIX, REPO, RESULTS, VENV, playbook, sh, ssh  # noqa: E402  (the lab helpers)
+from ha_base import INVENTORY, LAB_DIR, PREFIX, REPO, RESULTS, VENV, playbook, sh, ssh  # noqa: E402  (the lab helpers)
 
 KUBECTL = 'sudo /usr/local/bin/kubectl --kubeconfig /etc/kubernetes/admin.conf'
 
@@ -56,9 +56,9 @@ def main():
     report(sys.argv[1] if len(sys.argv) > 1 else 'health')
 
 
-def report(name):
+def report(name, inventory=INVENTORY):
     report_dir = LAB_DIR / name
-    seconds, output = playbook('health.yml', '-e', f'health_report_dir={report_dir}')
+    seconds, output = playbook('health.yml', '-e', f'health_report_dir={report_dir}', inventory=inventory)
     verdict = re.search(r'"msg": "(healthy|\d+ problem\(s\))[^"]*"', output)
     shot = report_dir / 'health.png'
     check = subprocess.run([str(VENV / 'python'), str(REPO / 'docs/docsite/browser_check.py'), '--health',
