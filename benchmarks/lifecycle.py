@@ -52,6 +52,11 @@ def counts(output):
             for host, c in recap(output).items() if host != 'localhost'}
 
 
+def reset_reports(output):
+    """The playbooks' one-line reports of what each reset did."""
+    return re.findall(r'"msg": "(\S+: kubelet stopped [^"]*)"', output)
+
+
 def save(step, result):
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f'lifecycle_{step}.json').write_text(json.dumps(result, indent=2) + '\n')
@@ -113,12 +118,14 @@ def step_remove():
 
     cp_only = variant(control_plane=['cp4'])
     seconds, output = playbook('remove_node.yml', '-e', 'remove_node=worker4', inventory=cp_only)
-    result['remove_worker'] = {'seconds': seconds, 'task_results': counts(output)}
+    result['remove_worker'] = {'seconds': seconds, 'task_results': counts(output), 'reset': reset_reports(output)}
     seconds, output = playbook('remove_node.yml', '-e', 'remove_node=cp4')
-    result['remove_control_plane'] = {'seconds': seconds, 'task_results': counts(output)}
+    result['remove_control_plane'] = {'seconds': seconds, 'task_results': counts(output),
+                                      'reset': reset_reports(output)}
     seconds, output = playbook('reset.yml', '-e', 'reset_hosts=worker4')
     result['reset_again'] = {'seconds': seconds, 'task_results': counts(output)}
-    result['worker4_after'] = ssh('worker4', 'systemctl is-active kubelet; sudo nft list tables; sudo ls /var/lib/caas/reset/*/etc/kubernetes',
+    result['worker4_after'] = ssh('worker4', 'systemctl is-active kubelet; sudo nft list tables; '
+                                  'sudo sh -c "ls -d /var/lib/caas/reset/*/etc/kubernetes /var/lib/caas/reset/*/etc/kubernetes/pki/*"',
                                   check=False).stdout.splitlines()
     result['nodes_after'] = kubectl('get nodes -o name').split()
     save('remove', result)

@@ -38,4 +38,3 @@ def present(paths, exists=os.path.lexists, listdir=os.listdir):
 def aside_path(aside_dir, stamp, path):
     """Where a data path is moved: <aside_dir>/<stamp>/<path without its leading slash>."""
     return os.path.join(aside_dir, stamp, path.lstrip('/'))
-

@@ -35,7 +35,8 @@ options:
   token:
     description:
       - The bootstrap token (C(abcdef.0123456789abcdef)) for discovery and TLS bootstrap.
-      - Required when the node has not joined yet.
+      - Required when the node has not joined yet, except in check mode (kubeadm_token makes none there), where the
+        configuration is validated with a placeholder of the same shape.
     type: str
   certificate_key:
     description: The key the control-plane certificates were uploaded with. Required with O(control_plane=true).
@@ -154,6 +155,10 @@ def cluster_has_node(module, name):
     return None
 
 
+# A bootstrap token of the right shape that no cluster has: check mode validates the configuration with it.
+CHECK_MODE_TOKEN = 'abcdef.0123456789abcdef'
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -206,11 +211,15 @@ def main():
                              % (', '.join(state['control_plane_manifests']) or 'none', state['admin_kubeconfig']),
                          node=state)
 
-    if not params['token']:
+    token = params['token']
+    if not token and module.check_mode:
+        # kubeadm_token makes no token in check mode: the configuration is validated with one of the right shape.
+        token = CHECK_MODE_TOKEN
+    if not token:
         module.fail_json(msg='token is required: this host has not joined a cluster yet (no %s/kubelet.conf)'
                          % params['kubernetes_dir'], node=state)
-    doc.setdefault('discovery', {}).setdefault('bootstrapToken', {})['token'] = params['token']
-    doc['discovery'].setdefault('tlsBootstrapToken', params['token'])
+    doc.setdefault('discovery', {}).setdefault('bootstrapToken', {})['token'] = token
+    doc['discovery'].setdefault('tlsBootstrapToken', token)
     if params['control_plane']:
         doc['controlPlane']['certificateKey'] = params['certificate_key']
     try:

@@ -141,8 +141,8 @@ import shutil
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.caas.platform.plugins.module_utils.commands import CommandError, argument_spec, run
-from ansible_collections.caas.platform.plugins.module_utils.node_reset import (aside_path, nft_tables, present,
-                                                                                tables_to_delete)
+from ansible_collections.caas.platform.plugins.module_utils.node_reset import (
+    aside_path, nft_tables, present, tables_to_delete)
 
 KUBELET_DIR = '/var/lib/kubelet'
 

@@ -118,6 +118,13 @@ def test_join_in_check_mode_validates_with_kubeadm(run_module, kubeadm_path, tmp
     assert 'abcdef.0123456789abcdef' not in str(result) and key not in str(result)
 
 
+def test_join_in_check_mode_needs_no_token(run_module, kubeadm_path, tmp_path):
+    # kubeadm_token makes no token in check mode (a new node of playbooks/scale.yml --check).
+    result = run_module('kubeadm_join', config=join_config(), kubernetes_version=VERSION, token='',
+                        kubeadm_path=kubeadm_path, kubernetes_dir=node_dir(tmp_path), _ansible_check_mode=True)
+    assert result['changed'] is True and result['joined'] is True
+
+
 def test_join_refuses_a_worker_asked_to_be_a_control_plane_node(run_module, kubeadm_path, tmp_path):
     result = run_module('kubeadm_join', config=join_config(True), kubernetes_version=VERSION,
                         token='abcdef.0123456789abcdef', control_plane=True, certificate_key='a' * 64,

@@ -2,8 +2,9 @@
 # Copyright: caas.platform contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """node_reset for real, in a network namespace of its own (unshare --net): real nftables tables and a real link (a
-veth: this machine has no vxlan or dummy module) are deleted there, real directories moved aside. The machine has no kubelet, no pods and no /var/lib/kubelet, so
-those steps find nothing to do (the lab runs them: benchmarks/lifecycle.py)."""
+veth: this machine has no vxlan or dummy module) are deleted there, real directories moved aside. The machine has no
+kubelet, no pods and no /var/lib/kubelet, so those steps find nothing to do (the lab runs them:
+benchmarks/lifecycle.py; the platform scenario's verify runs the check mode on a real node)."""
 
 from __future__ import annotations
 
@@ -17,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.caas.platform.plugins.module_utils.node_reset import (aside_path, nft_tables, present,
-                                                                                tables_to_delete)
+from ansible_collections.caas.platform.plugins.module_utils.node_reset import (
+    aside_path, nft_tables, present, tables_to_delete)
 
 COLLECTIONS = Path(__file__).resolve().parents[4] / 'collections'
 
