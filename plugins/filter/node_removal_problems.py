@@ -20,19 +20,6 @@ options:
     description: The inventory name of the host to remove.
     type: str
     required: true
-  groups:
-    description: The inventory's groups (C(groups)).
-    type: dict
-    required: true
-  node_name:
-    description: The host's node name (the node_name filter's).
-    type: str
-    required: true
-  nodes:
-    description: The cluster's nodes as the cluster_health module returns them (C(name), C(ready), C(control_plane)).
-    type: list
-    elements: dict
-    required: true
   ha:
     description: C(caas_control_plane_ha).
     type: bool
@@ -41,6 +28,9 @@ options:
     description: C(caas_etcd_topology), C(stacked) or C(external).
     type: str
     required: true
+extends_documentation_fragment:
+  - caas.platform.node_lifecycle
+  - caas.platform.node_lifecycle.node
 """
 
 EXAMPLES = r"""

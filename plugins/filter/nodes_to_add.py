@@ -17,14 +17,9 @@ options:
     type: list
     elements: str
     required: true
-  groups:
-    description: The inventory's groups (C(groups)).
-    type: dict
-    required: true
-  hostvars:
-    description: The inventory's host variables (C(hostvars)), for each host's node name.
-    type: dict
-    required: true
+extends_documentation_fragment:
+  - caas.platform.node_lifecycle
+  - caas.platform.node_lifecycle.hostvars
 """
 
 EXAMPLES = r"""

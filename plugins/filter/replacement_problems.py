@@ -19,23 +19,13 @@ options:
     description: The inventory name of the lost host.
     type: str
     required: true
-  groups:
-    description: The inventory's groups (C(groups)).
-    type: dict
-    required: true
-  node_name:
-    description: The host's node name (the node_name filter's).
-    type: str
-    required: true
-  nodes:
-    description: The cluster's nodes as the cluster_health module returns them.
-    type: list
-    elements: dict
-    required: true
   topology:
     description: C(caas_etcd_topology).
     type: str
     required: true
+extends_documentation_fragment:
+  - caas.platform.node_lifecycle
+  - caas.platform.node_lifecycle.node
 """
 
 EXAMPLES = r"""

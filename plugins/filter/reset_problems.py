@@ -21,14 +21,6 @@ options:
     type: list
     elements: str
     required: true
-  groups:
-    description: The inventory's groups (C(groups)).
-    type: dict
-    required: true
-  hostvars:
-    description: The inventory's host variables (C(hostvars)), for each host's node name.
-    type: dict
-    required: true
   nodes:
     description: The cluster's nodes (the cluster_health module's C(nodes)), or none when no control-plane node
       answered.
@@ -47,6 +39,9 @@ options:
     description: C(reset_delete_data).
     type: bool
     required: true
+extends_documentation_fragment:
+  - caas.platform.node_lifecycle
+  - caas.platform.node_lifecycle.hostvars
 """
 
 EXAMPLES = r"""
