@@ -123,14 +123,35 @@ def playbook_output(*args, **kwargs):
     return playbook(*args, **kwargs)[1]
 
 
-def inventory_variant(edit):
-    """A copy of the lab inventory whose hosts.yml `edit` changes (group_vars shared); its directory."""
+def inventory_variant(edit, all_vars=None):
+    """A copy of the lab inventory whose hosts.yml `edit` changes (group_vars shared); its directory. all_vars:
+    settings of the group all that override the lab's (a last file in group_vars/all)."""
     tmp = Path(tempfile.mkdtemp(prefix='caas-ha-inventory-'))
     tree = yaml.safe_load((INVENTORY / 'hosts.yml').read_text())
     edit(tree['all']['children'])
     (tmp / 'hosts.yml').write_text(yaml.safe_dump(tree, sort_keys=False))
-    (tmp / 'group_vars').symlink_to(INVENTORY / 'group_vars')
+    if not all_vars:
+        (tmp / 'group_vars').symlink_to(INVENTORY / 'group_vars')
+        return tmp
+    for entry in (INVENTORY / 'group_vars').iterdir():
+        if entry.name != 'all':
+            (tmp / 'group_vars').mkdir(exist_ok=True)
+            (tmp / 'group_vars' / entry.name).symlink_to(entry)
+    (tmp / 'group_vars' / 'all').mkdir(parents=True)
+    for entry in (INVENTORY / 'group_vars' / 'all').iterdir():
+        (tmp / 'group_vars' / 'all' / entry.name).symlink_to(entry)
+    # Files of a group_vars directory load in name order: this one last.
+    (tmp / 'group_vars' / 'all' / 'zz_variant.yml').write_text(yaml.safe_dump(all_vars, sort_keys=False))
     return tmp
+
+
+def run_steps(steps, argv, usage):
+    """Run the named steps ({name: function}) in order, every one for `all`; the usage when a name is unknown."""
+    names = list(steps) if argv == ['all'] else argv
+    if not names or any(name not in steps for name in names):
+        raise SystemExit(usage)
+    for name in names:
+        steps[name]()
 
 
 def move_host(children, host, source, target, **host_vars):

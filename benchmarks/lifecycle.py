@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from ha_base import INVENTORY, LAB_DIR, PREFIX, REPO, RESULTS, inventory_variant, playbook, sh, ssh  # noqa: E402
+from ha_base import INVENTORY, LAB_DIR, PREFIX, REPO, RESULTS, inventory_variant, playbook, run_steps, sh, ssh  # noqa: E402
 from health import KUBECTL, report  # noqa: E402
 from node_layer import recap  # noqa: E402
 
@@ -155,14 +155,5 @@ def step_replace():
     report('health-after-replace')
 
 
-def main(argv):
-    steps = {'scale': step_scale, 'remove': step_remove, 'replace': step_replace}
-    names = list(steps) if argv == ['all'] else argv
-    if not names or any(name not in steps for name in names):
-        raise SystemExit(__doc__)
-    for name in names:
-        steps[name]()
-
-
 if __name__ == '__main__':
-    main(sys.argv[1:])
+    run_steps({'scale': step_scale, 'remove': step_remove, 'replace': step_replace}, sys.argv[1:], __doc__)

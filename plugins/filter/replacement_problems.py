@@ -13,7 +13,8 @@ description:
     an empty list when playbooks/replace_control_plane.yml may start.
   - The new host takes the lost one's place in the inventory, so the name must be in the group control_plane. The
     node must not be Ready (a Ready node is not lost), and another control-plane node must be Ready.
-  - With stacked etcd it is refused for now (the lost member is removed by hand, docs/lifecycle.md).
+  - With stacked etcd the Ready control-plane nodes left must make a quorum of the members left once the lost one
+    is removed; a lost quorum is restored from a snapshot instead (restore_problems).
 options:
   _input:
     description: The inventory name of the lost host.

@@ -160,7 +160,9 @@ def etcd_cluster_problems(hosts, settings):
     taken = [(s['age_seconds'], s['newest'], h) for s, h in snapshots if s['newest']]
     if snapshots and not taken:
         found.append(problem('etcd', 'snapshots', 'no snapshot on any member (%s)' % snapshots[0][0]['dir'],
-                             'run playbooks/etcd_backup.yml; each member\'s etcd-snapshot.timer takes one every 6 h'))
+                             'run playbooks/etcd_backup.yml' + (
+                                 '; each member\'s etcd-snapshot.timer takes one every 6 h'
+                                 if settings.get('etcd_topology') == 'external' else ' (stacked etcd: schedule it)')))
     elif taken and min(taken)[0] > settings['etcd_snapshot_max_age_hours'] * 3600:
         age, name, host = min(taken)
         found.append(problem('etcd', 'snapshots', 'the newest snapshot (%s on %s) is %d h old' % (name, host, age // 3600),

@@ -113,15 +113,52 @@ def replacement_problems(host, groups, node_name, nodes, topology):
     if host not in (groups.get('control_plane') or []):
         return [f'replace_node={host} is not in the group control_plane: the new host takes the lost one\'s place '
                 f'there (the same name, its own address), then run this again.']
-    if topology == 'stacked':
-        return [f'replace_node={host}: with stacked etcd the lost member must leave etcd first, which this playbook '
-                f'does not do yet; follow docs/lifecycle.md (stacked etcd) by hand.']
     node = next((n for n in nodes if n['name'] == node_name), None)
     problems = []
     if node is not None and node.get('ready'):
         problems.append(f'replace_node={host}: the node {node_name} is Ready, so it is not lost. To move it to another '
                         f'host remove it (playbooks/remove_node.yml) and add the new one (playbooks/scale.yml).')
-    if not _ready_others(nodes, node_name, True):
+    others = _ready_others(nodes, node_name, True)
+    if not others:
         problems.append(f'replace_node={host}: no other control-plane node is Ready to join the new host through; '
-                        f'restore the control plane first (docs/lifecycle.md).')
+                        f'restore the control plane first (playbooks/restore_control_plane.yml, docs/lifecycle.md).')
+    elif topology == 'stacked':
+        # The lost member leaves etcd first: the members left must still make a quorum of the smaller cluster.
+        left = len([n for n in nodes if n.get('control_plane') and n['name'] != node_name])
+        need = left // 2 + 1
+        if len(others) < need:
+            problems.append(f'replace_node={host}: {len(others)} Ready control-plane node(s) ({", ".join(others)}) are '
+                            f'fewer than the {need} the {left} stacked etcd members left need for a quorum; the '
+                            f'quorum is lost: restore the control plane from a snapshot '
+                            f'(playbooks/restore_control_plane.yml, docs/lifecycle.md).')
+    return problems
+
+
+def restore_problems(host, groups, topology, cluster_name, confirm, snapshot_is_file, etcd):
+    """One message per reason restore_control_plane.yml must not start.
+
+    etcd: the etcd_member module's listing of the stacked cluster through the host, or None when it did not answer
+    (no quorum: a linearizable read fails). The restore is for a quorum lost for good; while the quorum holds, lost
+    hosts are replaced one at a time."""
+    if topology != 'stacked':
+        return ['restore_control_plane.yml restores stacked etcd (caas_etcd_topology is external): restore the '
+                'external cluster with playbooks/etcd_restore.yml; the API servers are its clients.']
+    if not host or host not in (groups.get('control_plane') or []):
+        return [f'restore_host={host or "(empty)"} is not a host of the group control_plane: name the surviving '
+                f'control-plane host that keeps its etcd data directory and static pods, e.g. -e restore_host=cp1.']
+    problems = []
+    if not snapshot_is_file:
+        problems.append('restore_snapshot is not a file on the controller: name a snapshot that playbooks/etcd_backup.yml '
+                        'copied there (etcd_backup_fetch_dir), e.g. -e restore_snapshot=/srv/backups/etcd/x.db.')
+    if etcd is not None:
+        voters = [m for m in etcd.get('members') or [] if not m.get('is_learner')]
+        healthy = [e['name'] for e in etcd.get('endpoints') or [] if e.get('healthy') and not e.get('is_learner')]
+        if len(healthy) >= len(voters) // 2 + 1:
+            problems.append(f'The stacked etcd cluster holds its quorum ({len(healthy)} of {len(voters)} members '
+                            f'healthy: {", ".join(healthy)}): nothing is lost, so nothing is restored. Replace a lost '
+                            f'control-plane host with playbooks/replace_control_plane.yml.')
+    if confirm != cluster_name:
+        problems.append(f'restore_confirm is {confirm!r}: the restore replaces the cluster\'s state with the '
+                        f'snapshot\'s (what was written after it is lost) and every other control-plane host joins '
+                        f'again as a new one. Confirm with the cluster\'s name: -e restore_confirm={cluster_name}.')
     return problems

@@ -19,8 +19,8 @@ from ansible_collections.caas.platform.plugins.plugin_utils import role_variable
 
 REPO = Path(__file__).resolve().parents[2]
 PLAYBOOKS = REPO / 'playbooks'
-# Run against AWX itself, not from it.
-NOT_A_TEMPLATE = {'awx_configure.yml'}
+# awx_configure.yml configures AWX itself; etcd_members.yml is a play the etcd playbooks import, not a job.
+NOT_A_TEMPLATE = {'awx_configure.yml', 'etcd_members.yml'}
 # AWX's survey types for the argument specs' types.
 SURVEY_TYPE = {'int': 'integer', 'bool': 'multiplechoice', 'str': 'text', 'path': 'text'}
 

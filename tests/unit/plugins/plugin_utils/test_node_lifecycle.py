@@ -11,6 +11,7 @@ from ansible_collections.caas.platform.plugins.filter.node_removal_problems impo
 from ansible_collections.caas.platform.plugins.filter.nodes_to_add import nodes_to_add
 from ansible_collections.caas.platform.plugins.filter.replacement_problems import replacement_problems
 from ansible_collections.caas.platform.plugins.filter.reset_problems import reset_problems
+from ansible_collections.caas.platform.plugins.filter.restore_problems import restore_problems
 
 GROUPS = {'all': ['cp1', 'cp2', 'cp3', 'worker1', 'worker2', 'worker4', 'etcd1', 'lb1'],
           'control_plane': ['cp1', 'cp2', 'cp3'], 'workers': ['worker1', 'worker2'], 'etcd': ['etcd1'],
@@ -79,6 +80,12 @@ def test_the_last_ready_worker_stays():
 def test_a_lost_control_plane_host_is_replaced_when_the_others_carry_on():
     assert replacement_problems('cp3', GROUPS, 'cp3', nodes('cp3'), 'external') == []
     assert replacement_problems('cp3', GROUPS, 'cp3', [n for n in nodes() if n['name'] != 'cp3'], 'external') == []
+    # Stacked: the two members left hold the quorum of two once the lost one is removed.
+    assert replacement_problems('cp3', GROUPS, 'cp3', nodes('cp3'), 'stacked') == []
+    # Five members, two lost: the three left hold the quorum (3 of 4) while the first lost one is replaced.
+    five = nodes('cp4', 'cp5', extra=['cp4', 'cp5'])
+    assert replacement_problems('cp4', dict(GROUPS, control_plane=['cp1', 'cp2', 'cp3', 'cp4', 'cp5']), 'cp4', five,
+                                'stacked') == []
 
 
 @pytest.mark.parametrize('host, cluster, topology, words', [
@@ -86,7 +93,9 @@ def test_a_lost_control_plane_host_is_replaced_when_the_others_carry_on():
     ('worker1', nodes(), 'external', ['not in the group control_plane']),
     ('cp3', nodes(), 'external', ['cp3 is Ready, so it is not lost', 'remove_node.yml']),
     ('cp3', nodes('cp1', 'cp2', 'cp3'), 'external', ['no other control-plane node is Ready']),
-    ('cp3', nodes('cp3'), 'stacked', ['stacked etcd', 'by hand']),
+    ('cp3', nodes('cp2', 'cp3'), 'stacked', ['1 Ready control-plane node(s) (cp1)', 'fewer than the 2',
+                                             'quorum is lost', 'restore_control_plane.yml']),
+    ('cp3', nodes('cp1', 'cp2', 'cp3'), 'stacked', ['no other control-plane node is Ready', 'restore_control_plane.yml']),
 ])
 def test_replacements_refused(host, cluster, topology, words):
     message = ' '.join(replacement_problems(host, GROUPS, host, cluster, topology))
@@ -113,3 +122,37 @@ def test_resets_refused_without_the_cluster_name(targets, cluster, confirm, dele
 
 def test_the_cluster_name_confirms_a_whole_reset():
     assert reset_problems(['cp1', 'cp2', 'cp3', 'worker1', 'worker2'], GROUPS, HOSTVARS, None, 'lab', 'lab', True) == []
+
+
+def etcd_listing(*healthy, members=('cp1', 'cp2', 'cp3')):
+    return {'members': [{'name': m, 'is_learner': False} for m in members],
+            'endpoints': [{'name': m, 'healthy': m in healthy, 'is_learner': False} for m in members]}
+
+
+def test_a_lost_quorum_is_restored_when_confirmed():
+    # etcd did not answer (a lost quorum fails the linearizable member list), or answered with too few healthy.
+    assert restore_problems('cp1', GROUPS, 'stacked', 'lab', 'lab', True, None) == []
+    assert restore_problems('cp1', GROUPS, 'stacked', 'lab', 'lab', True, etcd_listing('cp1')) == []
+
+
+@pytest.mark.parametrize('host, topology, confirm, snapshot, etcd, words', [
+    ('cp1', 'external', 'lab', True, None, ['caas_etcd_topology is external', 'etcd_restore.yml']),
+    ('worker1', 'stacked', 'lab', True, None, ['restore_host=worker1 is not a host of the group control_plane']),
+    ('', 'stacked', 'lab', True, None, ['restore_host=(empty)']),
+    ('cp1', 'stacked', 'lab', False, None, ['restore_snapshot is not a file']),
+    ('cp1', 'stacked', 'lab', True, etcd_listing('cp1', 'cp2'),
+     ['holds its quorum (2 of 3 members healthy: cp1, cp2)', 'replace_control_plane.yml']),
+    ('cp1', 'stacked', '', True, None, ["restore_confirm is ''", '-e restore_confirm=lab']),
+    ('cp1', 'stacked', 'prod', False, etcd_listing('cp1', 'cp2', 'cp3'),
+     ['restore_snapshot is not a file', 'holds its quorum (3 of 3', "restore_confirm is 'prod'"]),
+])
+def test_restores_refused(host, topology, confirm, snapshot, etcd, words):
+    message = ' '.join(restore_problems(host, GROUPS, topology, 'lab', confirm, snapshot, etcd))
+    assert all(word in message for word in words), message
+
+
+def test_restore_problems_wants_groups_and_a_listing():
+    with pytest.raises(AnsibleFilterError):
+        restore_problems('cp1', ['cp1'], 'stacked', 'lab', 'lab', True, None)
+    with pytest.raises(AnsibleFilterError):
+        restore_problems('cp1', GROUPS, 'stacked', 'lab', 'lab', True, ['cp1'])

@@ -1,0 +1,167 @@
+# Copyright: caas.platform contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Stacked etcd on the lab (docs/lifecycle.md): the lab's hosts built with caas_etcd_topology stacked (the etcd
+hosts out of the cluster, no storage), then a lost control-plane host and a lost quorum, each followed by the
+health report (all green). Run after `scripts/lab build && scripts/lab up && scripts/lab pki`, not beside the
+external-etcd lab (the same hosts).
+
+  stacked.py site      site.yml with the stacked variant, the CIS scan and a backup (etcd_backup.yml)
+  stacked.py replace   cp3 destroyed for good (container and volume removed, a new one from `scripts/lab up`);
+                       restore_control_plane.yml refused while the quorum holds; replace_control_plane.yml removes
+                       cp3's member through cp1 and joins the new host
+  stacked.py restore   a ConfigMap written before a backup and one after it; cp2 and cp3 destroyed (the quorum of
+                       three is lost); the refusals; restore_control_plane.yml from the backup on cp1: the first
+                       ConfigMap is there, the second is not, three members and every node Ready again
+  stacked.py all       the three in order
+
+Writes benchmarks/results/lifecycle_stacked_<step>.json; exits 1 when a step does not do what it should.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from ha_base import LAB_DIR, PREFIX, REPO, inventory_variant, playbook, run_steps, sh, ssh  # noqa: E402
+from health import KUBECTL, report  # noqa: E402
+from lifecycle import counts, save  # noqa: E402
+
+CLUSTER = 'lab'
+BACKUPS = LAB_DIR / 'stacked-backups'
+ETCDCTL = ('sudo /usr/local/bin/etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt '
+           '--cert=/etc/kubernetes/pki/etcd/healthcheck-client.crt --key=/etc/kubernetes/pki/etcd/healthcheck-client.key')
+
+
+def stacked_inventory():
+    """The lab inventory with stacked etcd: the etcd hosts spare, no storage groups."""
+    def edit(children):
+        children['lab_spare']['hosts'].update(children.pop('etcd')['hosts'])
+        for group in ('storage', 'lab_storage_spare'):
+            children.pop(group, None)
+    return inventory_variant(edit, all_vars={'caas_etcd_topology': 'stacked'})
+
+
+INVENTORY = stacked_inventory()
+
+
+def kubectl(command, check=True):
+    return ssh('cp1', f'{KUBECTL} {command}', check=check)
+
+
+def members():
+    return ssh('cp1', f'{ETCDCTL} member list -w table').stdout.splitlines()
+
+
+def destroy(*hosts):
+    for host in hosts:
+        sh('podman', 'rm', '--force', f'{PREFIX}-{host}')
+        sh('podman', 'volume', 'rm', '--force', f'{PREFIX}-{host}-containerd')
+
+
+def lab_up():
+    up = sh(str(REPO / 'scripts' / 'lab'), 'up', check=False, cwd=REPO)
+    if up.returncode != 0:
+        raise SystemExit(up.stderr[-3000:])
+
+
+def wait_for(what, test, limit=300):
+    started = time.monotonic()
+    while not test():
+        if time.monotonic() - started > limit:
+            raise SystemExit(f'{what} did not happen within {limit} s')
+        time.sleep(5)
+    return round(time.monotonic() - started, 1)
+
+
+def refusal(output, text):
+    return next((line.strip()[:900] for line in output.splitlines() if text in line), None)
+
+
+def newest_backup():
+    return max(BACKUPS.glob('etcd-backup-*.db'), key=lambda p: p.stat().st_mtime)
+
+
+def backup():
+    seconds = playbook('etcd_backup.yml', '-e', f'etcd_backup_fetch_dir={BACKUPS}/', inventory=INVENTORY)[0]
+    return seconds, newest_backup()
+
+
+def scan(hosts):
+    playbook('cis_scan.yml', *(['--limit', ','.join(hosts)] if hosts else []),
+             '-e', f'cis_scan_results_dir={LAB_DIR}/cis-scan', inventory=INVENTORY)
+
+
+def step_site():
+    result = {'taken': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}
+    seconds, output = playbook('site.yml', inventory=INVENTORY)
+    result['site'] = {'seconds': seconds, 'task_results': counts(output)}
+    scan([])
+    result['backup_seconds'], snapshot = backup()
+    result['backup'] = snapshot.name
+    result['members'] = members()
+    result['etcd_pods'] = kubectl('get pods -n kube-system -l component=etcd -o wide --no-headers').stdout.splitlines()
+    save('stacked_site', result)
+    if len(result['etcd_pods']) != 3:
+        raise SystemExit('three stacked etcd pods expected')
+    report('stacked-health-after-site', inventory=INVENTORY)
+
+
+def step_replace():
+    result = {'taken': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()), 'members_before': members()}
+    destroy('cp3')
+    result['not_ready_after_seconds'] = wait_for(
+        'cp3 NotReady', lambda: 'NotReady' in kubectl('get node cp3 --no-headers').stdout)
+    lab_up()
+    snapshot = newest_backup()
+    output = playbook('restore_control_plane.yml', '-e', f'restore_snapshot={snapshot}', '-e',
+                      f'restore_confirm={CLUSTER}', inventory=INVENTORY, expect_failure=True)[1]
+    result['refused_restore_with_quorum'] = refusal(output, 'holds its quorum')
+    seconds, output = playbook('replace_control_plane.yml', '-e', 'replace_node=cp3', inventory=INVENTORY)
+    result['replace'] = {'seconds': seconds, 'task_results': counts(output)}
+    result['members_after'] = members()
+    scan(['cp3'])
+    result['nodes_after'] = kubectl('get nodes -o wide').stdout.splitlines()
+    save('stacked_replace', result)
+    if not result['refused_restore_with_quorum'] or len([m for m in result['members_after'] if 'started' in m]) != 3:
+        raise SystemExit('the restore should have been refused, and three members started after the replacement')
+    report('stacked-health-after-replace', inventory=INVENTORY)
+
+
+def step_restore():
+    result = {'taken': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}
+    kubectl('create configmap caas-written-before-backup -n default --from-literal=at=before')
+    result['backup_seconds'], snapshot = backup()
+    kubectl('create configmap caas-written-after-backup -n default --from-literal=at=after')
+    destroy('cp2', 'cp3')
+    lost = time.monotonic()
+    result['api_failing_after_seconds'] = wait_for(
+        'the API failing', lambda: kubectl('get --raw /readyz --request-timeout=5s', check=False).returncode != 0)
+    lab_up()
+    output = playbook('replace_control_plane.yml', '-e', 'replace_node=cp3', inventory=INVENTORY,
+                      expect_failure=True)[1]
+    result['refused_replace_without_quorum'] = refusal(output, 'did not read the cluster')
+    output = playbook('restore_control_plane.yml', '-e', f'restore_snapshot={snapshot}', inventory=INVENTORY,
+                      expect_failure=True)[1]
+    result['refused_restore_unconfirmed'] = refusal(output, 'restore_confirm is')
+    seconds, output = playbook('restore_control_plane.yml', '-e', 'restore_host=cp1', '-e', f'restore_snapshot={snapshot}',
+                               '-e', f'restore_confirm={CLUSTER}', inventory=INVENTORY)
+    result['restore'] = {'seconds': seconds, 'task_results': counts(output), 'snapshot': snapshot.name}
+    result['quorum_lost_to_restored_seconds'] = round(time.monotonic() - lost, 1)
+    result['configmaps_after'] = kubectl('get configmap -n default -o name').stdout.split()
+    result['members_after'] = members()
+    result['nodes_after'] = kubectl('get nodes -o wide').stdout.splitlines()
+    scan(['cp2', 'cp3'])
+    save('stacked_restore', result)
+    if ('configmap/caas-written-before-backup' not in result['configmaps_after']
+            or 'configmap/caas-written-after-backup' in result['configmaps_after']
+            or len([m for m in result['members_after'] if 'started' in m]) != 3
+            or not result['refused_restore_unconfirmed'] or not result['refused_replace_without_quorum']):
+        raise SystemExit('the restore should hold the snapshot\'s state and three members, after both refusals')
+    kubectl('delete configmap -n default caas-written-before-backup')
+    report('stacked-health-after-restore', inventory=INVENTORY)
+
+
+if __name__ == '__main__':
+    run_steps({'site': step_site, 'replace': step_replace, 'restore': step_restore}, sys.argv[1:], __doc__)
