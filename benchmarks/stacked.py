@@ -12,10 +12,12 @@ external-etcd lab (the same hosts).
   stacked.py restore   a ConfigMap written before a backup and one after it; cp2 and cp3 destroyed (the quorum of
                        three is lost); the refusals; restore_control_plane.yml from the backup on cp1: the first
                        ConfigMap is there, the second is not, three members and every node Ready again
-  stacked.py drain     worker4 and cp4 added (scale.yml; cp4 a fourth stacked member); a Deployment pinned to
-                       worker4 with a PodDisruptionBudget that allows no disruption; remove_node.yml fails within its
-                       drain timeout, naming the pod, and leaves worker4 uncordoned with the pod running; the budget
-                       deleted, remove_node.yml removes worker4; then cp4, its member removed through cp1
+  stacked.py drain     cp3's place in the control plane moved to cp4 (the inventory lists cp1, cp2, cp4: the
+                       contract refuses an even number of stacked members) and worker4 added: scale.yml adds cp4 (a
+                       fourth member for a while) and worker4; a Deployment pinned to worker4 with a
+                       PodDisruptionBudget that allows no disruption; remove_node.yml fails within its drain timeout,
+                       naming the pod, and leaves worker4 uncordoned with the pod running; the budget deleted,
+                       remove_node.yml removes worker4; then cp3, its live member removed through cp1
   stacked.py all       the four in order
 
 Writes benchmarks/results/lifecycle_stacked_<step>.json; exits 1 when a step does not do what it should.
@@ -38,9 +40,9 @@ ETCDCTL = ('sudo /usr/local/bin/etcdctl --endpoints=https://127.0.0.1:2379 --cac
            '--cert=/etc/kubernetes/pki/etcd/healthcheck-client.crt --key=/etc/kubernetes/pki/etcd/healthcheck-client.key')
 
 
-def stacked_inventory(workers=(), control_plane=()):
+def stacked_inventory(workers=(), control_plane=(), out_of_control_plane=(), host_vars=None):
     """The lab inventory with stacked etcd: the etcd hosts spare, no storage groups; spare hosts also in workers or
-    control_plane."""
+    control_plane (with host_vars[host] over their own); control-plane hosts moved to the spare ones."""
     def edit(children):
         children['lab_spare']['hosts'].update(children.pop('etcd')['hosts'])
         for group in ('storage', 'lab_storage_spare'):
@@ -48,7 +50,11 @@ def stacked_inventory(workers=(), control_plane=()):
         for host in workers:
             children['workers']['hosts'][host] = dict(children['lab_spare']['hosts'][host])
         for host in control_plane:
-            children['control_plane']['hosts'][host] = dict(children['lab_spare']['hosts'][host])
+            # Out of lab_spare: a host's variables under two groups merge, the later group's winning.
+            children['control_plane']['hosts'][host] = dict(children['lab_spare']['hosts'].pop(host),
+                                                            **(host_vars or {}).get(host, {}))
+        for host in out_of_control_plane:
+            children['lab_spare']['hosts'][host] = children['control_plane']['hosts'].pop(host)
     return inventory_variant(edit, all_vars={'caas_etcd_topology': 'stacked'})
 
 
@@ -123,9 +129,9 @@ def backup():
     return seconds, newest_backup()
 
 
-def scan(hosts):
+def scan(hosts, inventory=None):
     playbook('cis_scan.yml', *(['--limit', ','.join(hosts)] if hosts else []),
-             '-e', f'cis_scan_results_dir={LAB_DIR}/cis-scan', inventory=INVENTORY)
+             '-e', f'cis_scan_results_dir={LAB_DIR}/cis-scan', inventory=inventory or INVENTORY)
 
 
 def step_site():
@@ -200,37 +206,40 @@ def step_restore():
 
 def step_drain():
     result = {'taken': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}
-    seconds = playbook('scale.yml', inventory=stacked_inventory(workers=['worker4'], control_plane=['cp4']))[0]
+    # cp4 takes cp3's zone: the contract wants the control plane over three zones.
+    zone = {'cp4': {'caas_zone': 'zone-c', 'caas_rack': 'c06'}}
+    moved = stacked_inventory(control_plane=['cp4'], out_of_control_plane=['cp3'], host_vars=zone)
+    seconds = playbook('scale.yml', inventory=stacked_inventory(workers=['worker4'], control_plane=['cp4'],
+                                                                out_of_control_plane=['cp3'], host_vars=zone))[0]
     result['add_worker4_and_cp4_seconds'] = seconds
     result['members_with_cp4'] = members()
     ssh('cp1', f"{KUBECTL} apply -f - <<'EOF'\n{BLOCKER}\nEOF")
     kubectl('rollout status deployment/caas-drain-blocker -n default --timeout=180s')
-    with_cp4 = stacked_inventory(control_plane=['cp4'])
     seconds, output = playbook('remove_node.yml', '-e', 'remove_node=worker4', '-e', 'remove_node_drain_timeout=30',
-                               inventory=with_cp4, expect_failure=True)
+                               inventory=moved, expect_failure=True)
     result['blocked_drain'] = {'seconds': seconds, 'refusal': refusal(output, 'did not finish within')}
     result['worker4_after_blocked_drain'] = kubectl(
         "get node worker4 -o jsonpath='{.spec.unschedulable} {.status.conditions[?(@.type==\"Ready\")].status}'").stdout
     result['blocker_pod_after'] = kubectl('get pods -n default -l app=caas-drain-blocker -o wide --no-headers').stdout.strip()
     kubectl('delete pdb -n default caas-drain-blocker')
-    seconds, output = playbook('remove_node.yml', '-e', 'remove_node=worker4', inventory=with_cp4)
+    seconds, output = playbook('remove_node.yml', '-e', 'remove_node=worker4', inventory=moved)
     result['remove_without_budget'] = {'seconds': seconds, 'task_results': counts(output)}
-    seconds, output = playbook('remove_node.yml', '-e', 'remove_node=cp4', inventory=INVENTORY)
-    result['remove_cp4'] = {'seconds': seconds, 'task_results': counts(output)}
-    result['members_after'] = members()
-    result['blocker_pod_after_removal'] = kubectl('get pods -n default -l app=caas-drain-blocker -o wide --no-headers').stdout.strip()
     kubectl('delete deployment -n default caas-drain-blocker')
+    seconds, output = playbook('remove_node.yml', '-e', 'remove_node=cp3', inventory=moved)
+    result['remove_cp3'] = {'seconds': seconds, 'task_results': counts(output)}
+    result['members_after'] = members()
     result['nodes_after'] = kubectl('get nodes -o name').stdout.split()
+    scan(['cp4'], inventory=moved)
     save('stacked_drain', result)
     if (not result['blocked_drain']['refusal'] or 'caas-drain-blocker' not in result['blocked_drain']['refusal']
             or result['worker4_after_blocked_drain'].strip() != 'True' or 'Running' not in result['blocker_pod_after']
-            or {'node/worker4', 'node/cp4'} & set(result['nodes_after'])
+            or {'node/worker4', 'node/cp3'} & set(result['nodes_after'])
             or len([m for m in result['members_with_cp4'] if 'started' in m]) != 4
             or len([m for m in result['members_after'] if 'started' in m]) != 3
-            or any(' cp4 ' in m for m in result['members_after'])):
-        raise SystemExit('the drain should have stopped on the budget, worker4 uncordoned and Ready, then both removed, '
-                         'cp4\'s member with it')
-    report('stacked-health-after-drain', inventory=INVENTORY)
+            or any(' cp3 ' in m for m in result['members_after'])):
+        raise SystemExit('the drain should have stopped on the budget, worker4 uncordoned and Ready, then worker4 and '
+                         'cp3 removed, cp3\'s member with it')
+    report('stacked-health-after-drain', inventory=moved)
 
 
 if __name__ == '__main__':
