@@ -82,6 +82,30 @@ def contacted(run, output, allowed):
     return sorted((set(run) | set(delegations(output))) - set(allowed) - {'localhost'})
 
 
+def destroy(*hosts):
+    """Lab hosts gone for good: their containers and containerd volumes removed."""
+    for host in hosts:
+        sh('podman', 'rm', '--force', f'{PREFIX}-{host}')
+        sh('podman', 'volume', 'rm', '--force', f'{PREFIX}-{host}-containerd')
+
+
+def lab_up():
+    """New containers for the lab hosts that are not running (`scripts/lab up`)."""
+    up = sh(str(REPO / 'scripts' / 'lab'), 'up', check=False, cwd=REPO)
+    if up.returncode != 0:
+        raise SystemExit(up.stderr[-3000:])
+
+
+def wait_for(what, test, limit=300):
+    """Seconds until test() holds, checked every 5 s; fails the benchmark after limit seconds."""
+    started = time.monotonic()
+    while not test():
+        if time.monotonic() - started > limit:
+            raise SystemExit(f'{what} did not happen within {limit} s')
+        time.sleep(5)
+    return round(time.monotonic() - started, 1)
+
+
 def step_scale():
     result = {'taken': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()), 'nodes_before': len(kubectl('get nodes -o name').split())}
     inventory = variant(workers=['worker4', 'worker5'], missing=['worker5'])
@@ -136,17 +160,9 @@ def step_remove():
 
 def step_replace():
     result = {'taken': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}
-    sh('podman', 'rm', '--force', f'{PREFIX}-cp3')
-    sh('podman', 'volume', 'rm', '--force', f'{PREFIX}-cp3-containerd')
-    started = time.monotonic()
-    while 'NotReady' not in kubectl('get node cp3 --no-headers'):
-        if time.monotonic() - started > 300:
-            raise SystemExit('cp3 did not become NotReady within 300 s')
-        time.sleep(5)
-    result['not_ready_after_seconds'] = round(time.monotonic() - started, 1)
-    up = sh(str(REPO / 'scripts' / 'lab'), 'up', check=False, cwd=REPO)
-    if up.returncode != 0:
-        raise SystemExit(up.stderr[-3000:])
+    destroy('cp3')
+    result['not_ready_after_seconds'] = wait_for('cp3 NotReady', lambda: 'NotReady' in kubectl('get node cp3 --no-headers'))
+    lab_up()
     seconds, output = playbook('replace_control_plane.yml', '-e', 'replace_node=cp3')
     result['replace'] = {'seconds': seconds, 'task_results': counts(output)}
     scan(INVENTORY, ['cp3'])

@@ -30,9 +30,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from ha_base import LAB_DIR, PREFIX, REPO, inventory_variant, playbook, run_steps, sh, ssh  # noqa: E402
+from ha_base import LAB_DIR, inventory_variant, playbook, refused_with, run_steps, ssh  # noqa: E402
 from health import KUBECTL, report  # noqa: E402
-from lifecycle import counts, save  # noqa: E402
+from lifecycle import counts, destroy, lab_up, save, wait_for  # noqa: E402
 
 CLUSTER = 'lab'
 BACKUPS = LAB_DIR / 'stacked-backups'
@@ -95,31 +95,6 @@ def members():
     return ssh('cp1', f'{ETCDCTL} member list -w table').stdout.splitlines()
 
 
-def destroy(*hosts):
-    for host in hosts:
-        sh('podman', 'rm', '--force', f'{PREFIX}-{host}')
-        sh('podman', 'volume', 'rm', '--force', f'{PREFIX}-{host}-containerd')
-
-
-def lab_up():
-    up = sh(str(REPO / 'scripts' / 'lab'), 'up', check=False, cwd=REPO)
-    if up.returncode != 0:
-        raise SystemExit(up.stderr[-3000:])
-
-
-def wait_for(what, test, limit=300):
-    started = time.monotonic()
-    while not test():
-        if time.monotonic() - started > limit:
-            raise SystemExit(f'{what} did not happen within {limit} s')
-        time.sleep(5)
-    return round(time.monotonic() - started, 1)
-
-
-def refusal(output, text):
-    return next((line.strip()[:900] for line in output.splitlines() if text in line), None)
-
-
 def newest_backup():
     return max(BACKUPS.glob('etcd-backup-*.db'), key=lambda p: p.stat().st_mtime)
 
@@ -158,7 +133,7 @@ def step_replace():
     snapshot = newest_backup()
     output = playbook('restore_control_plane.yml', '-e', f'restore_snapshot={snapshot}', '-e',
                       f'restore_confirm={CLUSTER}', inventory=INVENTORY, expect_failure=True)[1]
-    result['refused_restore_with_quorum'] = refusal(output, 'holds its quorum')
+    result['refused_restore_with_quorum'] = refused_with(output, 'holds its quorum')
     seconds, output = playbook('replace_control_plane.yml', '-e', 'replace_node=cp3', inventory=INVENTORY)
     result['replace'] = {'seconds': seconds, 'task_results': counts(output)}
     result['members_after'] = members()
@@ -182,10 +157,10 @@ def step_restore():
     lab_up()
     output = playbook('replace_control_plane.yml', '-e', 'replace_node=cp3', inventory=INVENTORY,
                       expect_failure=True)[1]
-    result['refused_replace_without_quorum'] = refusal(output, 'did not read the cluster')
+    result['refused_replace_without_quorum'] = refused_with(output, 'did not read the cluster')
     output = playbook('restore_control_plane.yml', '-e', f'restore_snapshot={snapshot}', inventory=INVENTORY,
                       expect_failure=True)[1]
-    result['refused_restore_unconfirmed'] = refusal(output, 'restore_confirm is')
+    result['refused_restore_unconfirmed'] = refused_with(output, 'restore_confirm is')
     seconds, output = playbook('restore_control_plane.yml', '-e', 'restore_host=cp1', '-e', f'restore_snapshot={snapshot}',
                                '-e', f'restore_confirm={CLUSTER}', inventory=INVENTORY)
     result['restore'] = {'seconds': seconds, 'task_results': counts(output), 'snapshot': snapshot.name}
@@ -217,7 +192,7 @@ def step_drain():
     kubectl('rollout status deployment/caas-drain-blocker -n default --timeout=180s')
     seconds, output = playbook('remove_node.yml', '-e', 'remove_node=worker4', '-e', 'remove_node_drain_timeout=30',
                                inventory=moved, expect_failure=True)
-    result['blocked_drain'] = {'seconds': seconds, 'refusal': refusal(output, 'did not finish within')}
+    result['blocked_drain'] = {'seconds': seconds, 'refusal': refused_with(output, 'did not finish within')}
     result['worker4_after_blocked_drain'] = kubectl(
         "get node worker4 -o jsonpath='{.spec.unschedulable} {.status.conditions[?(@.type==\"Ready\")].status}'").stdout
     result['blocker_pod_after'] = kubectl('get pods -n default -l app=caas-drain-blocker -o wide --no-headers').stdout.strip()
