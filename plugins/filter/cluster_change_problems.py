@@ -13,6 +13,8 @@ description:
     of the C(kubeadm-config) ConfigMap). A new pod network, Service network or cluster domain cannot be set on a
     running cluster by re-running the playbooks - Services, Pods, certificates and DNS names carry the old ones -
     so each difference is refused, naming the variable, the value, the running one and the fix.
+  - A C(caas_kubernetes_version) other than the cluster's C(kubernetesVersion) is refused too; a new release is
+    an upgrade (playbooks/upgrade.yml), which drains each node before its kubelet is replaced.
   - An empty input (no cluster yet) gives no problem.
 options:
   _input:
@@ -20,7 +22,8 @@ options:
     type: raw
     required: true
   settings:
-    description: C(caas_pod_cidr), C(caas_service_cidr) and C(caas_cluster_domain) of the inventory.
+    description: C(caas_pod_cidr), C(caas_service_cidr), C(caas_cluster_domain) and C(caas_kubernetes_version) of the
+      inventory.
     type: dict
     required: true
 """
@@ -33,7 +36,8 @@ EXAMPLES = r"""
   vars:
     problems: >-
       {{ cluster_configuration | caas.platform.cluster_change_problems({'caas_pod_cidr': caas_pod_cidr,
-         'caas_service_cidr': caas_service_cidr, 'caas_cluster_domain': caas_cluster_domain | default('cluster.local')}) }}
+         'caas_service_cidr': caas_service_cidr, 'caas_cluster_domain': caas_cluster_domain | default('cluster.local'),
+         'caas_kubernetes_version': caas_kubernetes_version}) }}
 """
 
 RETURN = r"""
@@ -84,6 +88,12 @@ def cluster_change_problems(cluster_configuration, settings):
             problems.append('%s = %r: the running cluster was built with %s (kubeadm-config, networking.%s); %s, '
                             'not a setting. Fix: set %s back to %s. Nothing was changed.'
                             % (variable, str(wanted), running, field, why, variable, running))
+    running, wanted = cluster_configuration.get('kubernetesVersion'), settings.get('caas_kubernetes_version')
+    if running and wanted and str(running).lstrip('v') != str(wanted).lstrip('v'):
+        problems.append('caas_kubernetes_version = %r: the running cluster runs %s (kubeadm-config, kubernetesVersion); '
+                        'a new release is an upgrade, node by node with drains, not a setting. Fix: run '
+                        'playbooks/upgrade.yml with it (one minor at a time), or set caas_kubernetes_version back to '
+                        '%s. Nothing was changed.' % (str(wanted), running, str(running).lstrip('v')))
     return problems
 
 

@@ -24,9 +24,12 @@ options:
     description: The Kubernetes release, for example C(1.36.3); the manifest must pin exactly this release.
     type: str
   kind:
-    description: C(file) for binaries, C(image) for the release's images, C(test_image) for the lab's test images.
+    description:
+      - C(file) for binaries, C(image) for the release's images, C(test_image) for the lab's test images.
+      - 'C(releases) for the release each minor of the manifest pins, one dict (C({"1.35": "1.35.4", "1.36": "1.36.3"}));
+        it takes no names and no kubernetes_version.'
     type: str
-    choices: [file, image, test_image]
+    choices: [file, image, test_image, releases]
     default: file
   arch:
     description: CPU architecture, as in file names (C(amd64), C(arm64)).
@@ -72,6 +75,7 @@ _list:
   description:
     - For files, one dict per artifact with C(name), C(version), C(layer), C(path) (upstream host/path),
       C(url), C(sha256) and C(members) (archive members to install, empty for plain binaries).
+    - For C(releases), one dict of each minor's pinned release.
     - For images, one dict per image with C(name), C(layer), C(image), C(tag), C(reference) (upstream),
       C(mirror_reference), C(digest) and C(pinned) (C(reference@digest), what pods and runtime settings name;
       null without a digest).
@@ -92,10 +96,12 @@ class LookupModule(LookupBase):
         kind = self.get_option('kind')
         names = [str(term) for term in terms or []]
         version = self.get_option('kubernetes_version')
-        if kind != 'test_image' and not version:
+        if kind not in ('test_image', 'releases') and not version:
             raise AnsibleLookupError('caas.platform.artifacts needs kubernetes_version (for example "1.36.3")')
         try:
             manifest = artifact_manifest.load(self.get_option('manifest'))
+            if kind == 'releases':
+                return [dict((str(minor), str(entry['version'])) for minor, entry in (manifest.get('kubernetes') or {}).items())]
             if kind == 'file':
                 return artifact_manifest.files(
                     manifest, version, names, arch=self.get_option('arch'),

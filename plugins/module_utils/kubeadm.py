@@ -177,3 +177,11 @@ def manifest_image_tag(path):
     with open(path) as handle:
         match = re.search(r'^\s*image:\s*["\']?([^\s"\']+)', handle.read(), re.M)
     return image_tag(match.group(1)) if match else None
+
+
+def cluster_configuration_version(config_map):
+    """The kubernetesVersion of the kubeadm-config ConfigMap's ClusterConfiguration (kubeadm's record of the
+    control plane's version), or ''."""
+    text = (config_map.get('data') or {}).get('ClusterConfiguration', '')
+    match = re.search(r'^kubernetesVersion:\s*["\']?(v?[0-9][^\s"\']*)', text, re.M)
+    return match.group(1) if match else ''

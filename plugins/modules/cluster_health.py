@@ -83,6 +83,9 @@ nodes:
     unschedulable:
       description: Whether it is cordoned.
       type: bool
+    cordoned_by:
+      description: Who cordoned it and why (the C(caas.platform/cordoned-by) annotation of M(caas.platform.node_drain)), or null.
+      type: str
     pressure:
       description: The pressure conditions that are True (C(MemoryPressure), C(DiskPressure), C(PIDPressure)).
       type: list
@@ -102,6 +105,9 @@ components:
     ready:
       description: Whether the pod is Ready.
       type: bool
+    version:
+      description: The version its image's tag names.
+      type: str
     restarts:
       description: Restarts of its container.
       type: int
@@ -146,45 +152,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.caas.platform.plugins.module_utils.commands import CommandError, argument_spec, run
 from ansible_collections.caas.platform.plugins.module_utils.kubectl import base_argv
-
-PRESSURE = ('MemoryPressure', 'DiskPressure', 'PIDPressure')
-CONTROL_PLANE_LABEL = 'node-role.kubernetes.io/control-plane'
-
-
-def conditions(status):
-    return dict((c.get('type'), c.get('status') == 'True') for c in (status or {}).get('conditions') or [])
-
-
-def summarize_nodes(items):
-    nodes = []
-    for item in items:
-        found = conditions(item.get('status'))
-        nodes.append({
-            'name': item['metadata']['name'],
-            'ready': found.get('Ready', False),
-            'kubelet_version': ((item.get('status') or {}).get('nodeInfo') or {}).get('kubeletVersion'),
-            'control_plane': CONTROL_PLANE_LABEL in (item['metadata'].get('labels') or {}),
-            'unschedulable': bool((item.get('spec') or {}).get('unschedulable')),
-            'pressure': [name for name in PRESSURE if found.get(name)],
-        })
-    return sorted(nodes, key=lambda node: node['name'])
-
-
-def summarize_components(pods):
-    components = []
-    for pod in pods:
-        labels = pod['metadata'].get('labels') or {}
-        if labels.get('tier') != 'control-plane':
-            continue
-        statuses = (pod.get('status') or {}).get('containerStatuses') or []
-        components.append({
-            'node': (pod.get('spec') or {}).get('nodeName'),
-            'component': labels.get('component'),
-            'ready': conditions(pod.get('status')).get('Ready', False),
-            'restarts': sum(status.get('restartCount', 0) for status in statuses),
-        })
-    return sorted(components, key=lambda c: (c['node'] or '', c['component'] or ''))
-
+from ansible_collections.caas.platform.plugins.module_utils.nodes import summarize_components, summarize_nodes
 
 def summarize_workloads(items):
     workloads = []

@@ -43,6 +43,12 @@ options:
   node_name:
     description: With O(action=node) on a worker, the node's name in the cluster.
     type: str
+  patches:
+    description:
+      - The directory of kubeadm's patches (C(--patches)) for O(action=apply) and O(action=node) on a control-plane
+        node. The control_plane role writes them there (the images by digest). kubeadm keeps no record of the
+        patches an init or join used, and an upgrade without them would name the images by tag again.
+    type: path
 extends_documentation_fragment:
   - caas.platform.kubeadm
   - caas.platform.kubeadm.node
@@ -117,7 +123,8 @@ import re
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.caas.platform.plugins.module_utils.commands import CommandError, argument_spec, run
-from ansible_collections.caas.platform.plugins.module_utils.kubeadm import json_stream, manifest_image_tag, minor_of
+from ansible_collections.caas.platform.plugins.module_utils.kubeadm import cluster_configuration_version, json_stream, \
+    manifest_image_tag, minor_of
 from ansible_collections.caas.platform.plugins.module_utils.kubectl import kubectl_json
 
 
@@ -142,9 +149,7 @@ def step_refusal(current, target):
 def cluster_version(module, kubeconfig):
     config = kubectl_json(module, module.params['kubectl_path'], kubeconfig,
                           ['get', 'configmap', 'kubeadm-config', '-n', 'kube-system'])
-    text = config.get('data', {}).get('ClusterConfiguration', '')
-    match = re.search(r'^kubernetesVersion:\s*["\']?(v?[0-9][^\s"\']*)', text, re.M)
-    return match.group(1) if match else ''
+    return cluster_configuration_version(config)
 
 
 def main():
@@ -156,6 +161,7 @@ def main():
             etcd_upgrade=dict(type='bool', default=True),
             certificate_renewal=dict(type='bool', default=True),
             node_name=dict(type='str'),
+            patches=dict(type='path'),
         ),
         required_if=[('action', 'apply', ['version'])],
         supports_check_mode=True,
@@ -176,6 +182,8 @@ def main():
         current = cluster_version(module, kubeconfig)
         flags = ['--etcd-upgrade=%s' % str(params['etcd_upgrade']).lower(),
                  '--certificate-renewal=%s' % str(params['certificate_renewal']).lower()]
+        if params['patches']:
+            flags += ['--patches', params['patches']]
         if params['action'] == 'plan':
             # Without a version kubeadm asks the internet for the latest release (dl.k8s.io): give one.
             _rc, stdout, _stderr = run(module, [params['kubeadm_path'], 'upgrade', 'plan'] + ([target] if target else [])

@@ -41,3 +41,12 @@ def test_a_new_network_or_domain_is_refused_with_the_running_one(variable, value
 def test_garbage_is_an_error():
     with pytest.raises(AnsibleFilterError):
         cluster_change_problems('[', SAME)
+
+
+def test_a_new_release_is_an_upgrade_not_a_setting():
+    settings = {'caas_pod_cidr': '10.244.0.0/16', 'caas_kubernetes_version': '1.36.3'}
+    assert cluster_change_problems(RUNNING, settings) == []
+    problems = cluster_change_problems(RUNNING, dict(settings, caas_kubernetes_version='1.37.1'))
+    assert len(problems) == 1
+    assert problems[0].startswith("caas_kubernetes_version = '1.37.1': the running cluster runs v1.36.3")
+    assert 'playbooks/upgrade.yml' in problems[0] and 'back to 1.36.3' in problems[0]

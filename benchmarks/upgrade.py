@@ -1,0 +1,247 @@
+# Copyright: caas.platform contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Kubernetes 1.35 to 1.36 on the lab (docs/upgrade.md), with workloads serving throughout.
+
+  upgrade.py site       the lab's hosts (no storage group) built at the manifest's 1.35 release: site.yml; a
+                        Deployment (3 replicas, one per worker) with a PodDisruptionBudget (maxUnavailable 1) behind a
+                        Service, and a probe DaemonSet on every node that requests it by its ClusterIP and resolves
+                        its name 5 times a second
+  upgrade.py refusals   with the inventory at 1.36: the files repository without 1.36 (refused), the 1.36 release
+                        published (artifacts_publish.yml), a PodDisruptionBudget that allows no disruption (refused,
+                        naming it), then deleted; nothing changed (versions, cordons)
+  upgrade.py upgrade    upgrade.yml while a client writes a ConfigMap every 100 ms through the API VIP and the probes
+                        run: the wall time, each node's time from cordon to Ready at 1.36 and uncordoned, the probes'
+                        failed requests and longest gap, the VIP writes' failures and longest gap, the snapshot's
+                        verification; then upgrade.yml again (changed=0) and a downgrade (refused)
+  upgrade.py all        the three in order
+
+Run after `scripts/lab build --minor 1.35 && scripts/lab build && scripts/lab up && scripts/lab pki`, not beside
+another lab. Writes benchmarks/results/upgrade_<step>.json; exits 1 when a step does not do what it should.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import yaml
+from kubernetes import client
+from kubernetes.client.rest import ApiException
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from control_plane import RESTRICTED, TEST_IMAGE, Writer, api, ensure_namespace, wait  # noqa: E402
+from ha_base import RESULTS, inventory_variant, playbook, refused_with, run_steps  # noqa: E402
+from lifecycle import counts  # noqa: E402
+
+FROM, TO = '1.35.4', '1.36.3'
+NAMESPACE = 'upgrade-probe'
+LABELS = {'app': 'web'}
+# One request by the Service's ClusterIP and one DNS lookup of its name, every 200 ms; a line per failure and a
+# count every 100 requests (Debian's static busybox: nc, since its wget crashes in glibc's static NSS).
+PROBE = r'''
+ip=$(nslookup web.upgrade-probe.svc.cluster.local | awk '/^Address/ {a=$NF} END {print a}')
+n=0; while true; do
+  n=$((n+1)); t=$(date +%s)
+  printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 2 "$ip" 80 2>/dev/null | grep -q . || echo "$t http-fail"
+  nslookup -timeout=2 web.upgrade-probe.svc.cluster.local >/dev/null 2>&1 || echo "$t dns-fail"
+  [ $((n % 100)) -eq 0 ] && echo "$t count $n"
+  sleep 0.2
+done
+'''
+
+
+def variant(version):
+    """The lab inventory without its storage groups, at the given release."""
+    def edit(children):
+        for group in ('storage', 'lab_storage_spare'):
+            children.pop(group, None)
+    return inventory_variant(edit, all_vars={'caas_kubernetes_version': version})
+
+
+def save(step, result):
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f'upgrade_{step}.json').write_text(json.dumps(result, indent=2) + '\n')
+    print(json.dumps(result, indent=2))
+
+
+def create(call, *args):
+    try:
+        call(*args)
+    except ApiException as exc:
+        if exc.status != 409:
+            raise
+
+
+def container(command, port=None):
+    return {'name': 'main', 'image': TEST_IMAGE, 'command': ['sh', '-c', command],
+            'securityContext': RESTRICTED['container'], 'ports': [{'containerPort': port}] if port else None}
+
+
+def workload(api_client):
+    core, apps = client.CoreV1Api(api_client), client.AppsV1Api(api_client)
+    policy, net = client.PolicyV1Api(api_client), client.NetworkingV1Api(api_client)
+    create(core.create_namespace, {'metadata': {'name': NAMESPACE}})
+    create(net.create_namespaced_network_policy, NAMESPACE, {
+        'metadata': {'name': 'allow-same-namespace'},
+        'spec': {'podSelector': {}, 'policyTypes': ['Ingress'], 'ingress': [{'from': [{'podSelector': {}}]}]}})
+    spread = [{'maxSkew': 1, 'topologyKey': 'kubernetes.io/hostname', 'whenUnsatisfiable': 'ScheduleAnyway',
+               'labelSelector': {'matchLabels': LABELS}}]
+    create(apps.create_namespaced_deployment, NAMESPACE, {
+        'metadata': {'name': 'web'},
+        'spec': {'replicas': 3, 'selector': {'matchLabels': LABELS}, 'template': {
+            'metadata': {'labels': LABELS},
+            'spec': {'securityContext': RESTRICTED['securityContext'], 'topologySpreadConstraints': spread,
+                     'containers': [dict(container('mkdir -p /tmp/www && hostname > /tmp/www/index.html && '
+                                                   'exec httpd -f -p 8080 -h /tmp/www', 8080),
+                                         readinessProbe={'tcpSocket': {'port': 8080}, 'periodSeconds': 2})]}}}})
+    create(policy.create_namespaced_pod_disruption_budget, NAMESPACE, {
+        'metadata': {'name': 'web'}, 'spec': {'maxUnavailable': 1, 'selector': {'matchLabels': LABELS}}})
+    create(core.create_namespaced_service, NAMESPACE, {
+        'metadata': {'name': 'web'}, 'spec': {'selector': LABELS, 'ports': [{'port': 80, 'targetPort': 8080}]}})
+    create(apps.create_namespaced_daemon_set, NAMESPACE, {
+        'metadata': {'name': 'probe'},
+        'spec': {'selector': {'matchLabels': {'app': 'probe'}}, 'template': {
+            'metadata': {'labels': {'app': 'probe'}},
+            'spec': {'securityContext': RESTRICTED['securityContext'],
+                     'tolerations': [{'key': 'node-role.kubernetes.io/control-plane', 'effect': 'NoSchedule'}],
+                     'containers': [container(PROBE)]}}}})
+    wait('the web Deployment', lambda: (apps.read_namespaced_deployment('web', NAMESPACE).status.available_replicas
+                                        or 0) == 3, timeout=300)
+    nodes = len(core.list_node().items)
+    wait('a probe on every node', lambda: (apps.read_namespaced_daemon_set('probe', NAMESPACE).status.number_ready
+                                           or 0) == nodes, timeout=300)
+    return {'web': sorted(p.spec.node_name for p in core.list_namespaced_pod(NAMESPACE, label_selector='app=web').items),
+            'probes': nodes}
+
+
+def probe_logs(core):
+    """Per probe pod: its node, requests made, failures (HTTP, DNS), and the longest run of failing seconds."""
+    found = {}
+    for pod in core.list_namespaced_pod(NAMESPACE, label_selector='app=probe').items:
+        log = core.read_namespaced_pod_log(pod.metadata.name, NAMESPACE)
+        lines = [line.split() for line in log.splitlines() if len(line.split()) >= 2]
+        counted = [int(parts[2]) for parts in lines if parts[1] == 'count' and len(parts) > 2]
+        failures = {kind: sorted({int(parts[0]) for parts in lines if parts[1] == f'{kind}-fail'})
+                    for kind in ('http', 'dns')}
+        found[pod.spec.node_name] = {
+            'requests': max(counted, default=0), 'restarts': sum(s.restart_count for s in pod.status.container_statuses or []),
+            **{f'{kind}_failures': sum(1 for parts in lines if parts[1] == f'{kind}-fail') for kind in ('http', 'dns')},
+            **{f'{kind}_failing_seconds': len(seconds) for kind, seconds in failures.items()},
+        }
+    return found
+
+
+class NodeWatch(threading.Thread):
+    """Each node's first moment cordoned by the upgrade and first moment Ready at the release and uncordoned."""
+
+    def __init__(self, core, target):
+        super().__init__(daemon=True)
+        self.core, self.target, self.stop = core, 'v' + target, threading.Event()
+        self.cordoned, self.done = {}, {}
+
+    def run(self):
+        while not self.stop.is_set():
+            try:
+                for node in self.core.list_node(_request_timeout=3).items:
+                    name, now = node.metadata.name, time.time()
+                    ready = any(c.type == 'Ready' and c.status == 'True' for c in node.status.conditions)
+                    if node.spec.unschedulable:
+                        self.cordoned.setdefault(name, now)
+                    elif name in self.cordoned and ready and node.status.node_info.kubelet_version == self.target:
+                        self.done.setdefault(name, now)
+            except Exception:  # noqa: BLE001 - the API may be between servers; the next round reads again
+                pass
+            time.sleep(2)
+
+    def per_node(self):
+        return {name: round(self.done[name] - start, 1) if name in self.done else None
+                for name, start in sorted(self.cordoned.items(), key=lambda item: item[1])}
+
+
+def versions(core):
+    return {n.metadata.name: {'kubelet': n.status.node_info.kubelet_version, 'cordoned': bool(n.spec.unschedulable)}
+            for n in core.list_node().items}
+
+
+def step_site():
+    seconds, output = playbook('site.yml', inventory=variant(FROM))
+    with tempfile.TemporaryDirectory(prefix='caas-upgrade-') as work:
+        api_client, _server = api(work)
+        placed = workload(api_client)
+        core = client.CoreV1Api(api_client)
+        time.sleep(30)
+        save('site', {'taken': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()), 'version': FROM,
+                      'site_seconds': seconds, 'recap': counts(output), 'workload': placed,
+                      'versions': versions(core), 'probes_before': probe_logs(core)})
+
+
+def step_refusals():
+    inventory = variant(TO)
+    result = {}
+    with tempfile.TemporaryDirectory(prefix='caas-upgrade-') as work:
+        api_client, _server = api(work)
+        core, policy = client.CoreV1Api(api_client), client.PolicyV1Api(api_client)
+        before = versions(core)
+        _s, output = playbook('upgrade.yml', inventory=inventory, expect_failure=True)
+        result['missing_artifacts'] = refused_with(output, 'does not serve v1.36.3')
+        result['publish_seconds'], _o = playbook('artifacts_publish.yml', inventory=inventory)
+        create(policy.create_namespaced_pod_disruption_budget, NAMESPACE, {
+            'metadata': {'name': 'web-strict'}, 'spec': {'minAvailable': 3, 'selector': {'matchLabels': LABELS}}})
+        time.sleep(5)
+        _s, output = playbook('upgrade.yml', inventory=inventory, expect_failure=True)
+        result['blocked_drain'] = refused_with(output, 'would be blocked')
+        policy.delete_namespaced_pod_disruption_budget('web-strict', NAMESPACE)
+        result['nothing_changed'] = versions(core) == before
+        if not result['nothing_changed']:
+            raise SystemExit(f'a refused upgrade changed the nodes: {before} -> {versions(core)}')
+    save('refusals', result)
+
+
+def step_upgrade():
+    inventory = variant(TO)
+    with tempfile.TemporaryDirectory(prefix='caas-upgrade-') as work:
+        api_client, server = api(work)
+        core = client.CoreV1Api(api_client)
+        ensure_namespace(core)
+        before = probe_logs(core)
+        writer, watch = Writer(core, f'upgrade-{int(time.time())}'), NodeWatch(core, TO)
+        writer.start()
+        watch.start()
+        started = time.time()
+        seconds, output = playbook('upgrade.yml', inventory=inventory)
+        time.sleep(10)
+        writer.stop.set()
+        watch.stop.set()
+        writer.join()
+        watch.join()
+        after = probe_logs(core)
+        snapshot = re.search(r'Snapshot (\S+etcd-upgrade-v[0-9.]+-\S+\.db) on (\S+) \(sha256 (\w+), revision (\d+)', output)
+        second_seconds, second = playbook('upgrade.yml', inventory=inventory)
+        changed = {host: c['changed'] for host, c in counts(second).items() if c['changed']}
+        _s, downgrade = playbook('upgrade.yml', inventory=variant(FROM), expect_failure=True)
+        result = {
+            'taken': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()), 'from': FROM, 'to': TO, 'api': server,
+            'upgrade_seconds': seconds, 'recap': counts(output), 'node_seconds_cordon_to_ready_uncordoned': watch.per_node(),
+            'snapshot': dict(zip(('path', 'host', 'sha256', 'revision'), snapshot.groups())) if snapshot else None,
+            'vip_writes': {'acknowledged': len(writer.acked), 'failed_attempts': writer.failed,
+                           'longest_gap_seconds': writer.gap_after(started)},
+            'probes': {node: {k: v - before.get(node, {}).get(k, 0) if k in ('requests', 'http_failures', 'dns_failures')
+                              else v for k, v in found.items()} for node, found in after.items()},
+            'versions_after': versions(core),
+            'second_run_seconds': second_seconds, 'second_run_changed': changed,
+            'downgrade_refused': refused_with(downgrade, 'kubeadm does not downgrade'),
+        }
+        save('upgrade', result)
+        if changed or result['snapshot'] is None or any(v['kubelet'] != 'v' + TO for v in result['versions_after'].values()):
+            raise SystemExit('the upgrade did not end at the release with a snapshot and a second run that changes nothing')
+
+
+STEPS = {'site': step_site, 'refusals': step_refusals, 'upgrade': step_upgrade}
+
+if __name__ == '__main__':
+    run_steps(STEPS, sys.argv[1:], __doc__)
