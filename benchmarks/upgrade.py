@@ -29,7 +29,6 @@ import threading
 import time
 from pathlib import Path
 
-import yaml
 from kubernetes import client
 from kubernetes.client.rest import ApiException
 

@@ -154,6 +154,7 @@ from ansible_collections.caas.platform.plugins.module_utils.commands import Comm
 from ansible_collections.caas.platform.plugins.module_utils.kubectl import base_argv
 from ansible_collections.caas.platform.plugins.module_utils.nodes import summarize_components, summarize_nodes
 
+
 def summarize_workloads(items):
     workloads = []
     for item in items:

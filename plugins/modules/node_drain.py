@@ -157,12 +157,12 @@ def read(module, kubectl, names):
         report[name] = {
             'unschedulable': bool((node.get('spec') or {}).get('unschedulable')),
             'cordoned_by': (node['metadata'].get('annotations') or {}).get(CORDONED_BY),
-            'pods': ['%s/%s' % (namespace, pod) for namespace, pod, _ in found],
+            'pods': ['%s/%s' % (entry[0], entry[1]) for entry in found],
             'blockers': [b for b in (blocker(namespace, pod, body, budgets,
                                              dry_run_eviction(module, kubectl, namespace, pod))
                                      for namespace, pod, body in found) if b],
         }
-    return report, pods, budgets
+    return report
 
 
 def drain(module, kubectl, name, state):
@@ -175,7 +175,7 @@ def drain(module, kubectl, name, state):
     if rc == 0:
         return None
     # What is left on the node, and why: read again after kubectl gave up.
-    left, _pods, _budgets = read(module, kubectl, [name])
+    left = read(module, kubectl, [name])
     uncordoned = not state['unschedulable'] and params['on_failure'] == 'uncordon'
     if uncordoned:
         uncordon(module, kubectl, name)
@@ -209,7 +209,7 @@ def main():
                          % params['timeout'])
     kubectl = base_argv(params['kubectl_path'], params['kubeconfig'])
     try:
-        report, _pods, _budgets = read(module, kubectl, params['nodes'])
+        report = read(module, kubectl, params['nodes'])
         if params['state'] == 'uncordoned':
             todo = [name for name, found in report.items() if found['unschedulable']
                     and (params['only_reason'] is None or found['cordoned_by'] == params['only_reason'])]

@@ -37,7 +37,7 @@ def test_selectors():
 def test_a_drain_evicts_neither_daemonset_nor_static_nor_finished_pods():
     pods = [pod('web-2'), pod('web-1'), pod('calico-node-x', owner='DaemonSet'), pod('kube-apiserver-w', mirror=True,
             owner='Node'), pod('job-1', phase='Succeeded', owner='Job'), pod('web-3', node='worker2')]
-    assert [(ns, name) for ns, name, _ in evictable(pods, 'worker1')] == [('web', 'web-1'), ('web', 'web-2')]
+    assert [entry[:2] for entry in evictable(pods, 'worker1')] == [('web', 'web-1'), ('web', 'web-2')]
 
 
 def test_what_blocks_an_eviction_is_named():
