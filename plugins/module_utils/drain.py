@@ -84,6 +84,8 @@ def blocker(namespace, name, pod, budgets, eviction_error):
     if eviction_error is None:
         return None
     chosen = budgets_of(pod, budgets)
+    # Name the budgets that allow no disruption now; when none does (the server counted otherwise), all of them.
+    chosen = [b for b in chosen if b['disruptions_allowed'] < 1] or chosen
     if chosen:
         reason = '; '.join('PodDisruptionBudget %s/%s allows %d disruptions (%d healthy, %d needed)'
                            % (namespace, b['name'], b['disruptions_allowed'], b['current_healthy'],

@@ -47,8 +47,12 @@ def test_what_blocks_an_eviction_is_named():
     assert [b['name'] for b in budgets_of(web, budgets)] == ['all', 'web']
     assert blocker('web', 'web-1', web, budgets, None) is None
     blocked = blocker('web', 'web-1', web, budgets, 'Cannot evict pod as it would violate the pod\'s disruption budget.')
-    assert blocked['budgets'] == ['all', 'web']
-    assert 'PodDisruptionBudget web/web allows 0 disruptions (2 healthy, 2 needed)' in blocked['reason']
+    # The budget that allows no disruption is named, not the one that allows one.
+    assert blocked['budgets'] == ['web']
+    assert blocked['reason'] == 'PodDisruptionBudget web/web allows 0 disruptions (2 healthy, 2 needed)'
+    loose = blocker('web', 'web-1', web, budgets[1:], 'Cannot evict pod')
+    assert loose['budgets'] == ['all']
     bare = blocker('web', 'debug', pod('debug', owner=None), budgets, None)
     assert bare['reason'].startswith('no controller owns it')
-    assert describe({'worker1': [blocked], 'worker2': []}).startswith('worker1: pod web/web-1 (PodDisruptionBudget web/all')
+    assert describe({'worker1': [blocked], 'worker2': []}) == ('worker1: pod web/web-1 (PodDisruptionBudget web/web allows 0 '
+                                                               'disruptions (2 healthy, 2 needed))')
