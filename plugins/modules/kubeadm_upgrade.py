@@ -43,6 +43,12 @@ options:
   node_name:
     description: With O(action=node) on a worker, the node's name in the cluster.
     type: str
+  ignore_preflight_errors:
+    description: kubeadm's preflight checks whose errors are only reported (C(--ignore-preflight-errors)), as
+      C(kubeadm init) and C(join) were given them (C(SystemVerification) on a host that runs cgroup v1).
+    type: list
+    elements: str
+    default: []
   patches:
     description:
       - The directory of kubeadm's patches (C(--patches)) for O(action=apply) and O(action=node) on a control-plane
@@ -162,6 +168,7 @@ def main():
             certificate_renewal=dict(type='bool', default=True),
             node_name=dict(type='str'),
             patches=dict(type='path'),
+            ignore_preflight_errors=dict(type='list', elements='str', default=[]),
         ),
         required_if=[('action', 'apply', ['version'])],
         supports_check_mode=True,
@@ -184,6 +191,8 @@ def main():
                  '--certificate-renewal=%s' % str(params['certificate_renewal']).lower()]
         if params['patches']:
             flags += ['--patches', params['patches']]
+        preflight = ['--ignore-preflight-errors=' + ','.join(params['ignore_preflight_errors'])] \
+            if params['ignore_preflight_errors'] else []
         if params['action'] == 'plan':
             # Without a version kubeadm asks the internet for the latest release (dl.k8s.io): give one.
             _rc, stdout, _stderr = run(module, [params['kubeadm_path'], 'upgrade', 'plan'] + ([target] if target else [])
@@ -201,7 +210,7 @@ def main():
                 module.fail_json(msg='version: ' + reason, cluster_version=current)
             node_version = apiserver_tag
             done = current == target and apiserver_tag == target
-            argv = [params['kubeadm_path'], 'upgrade', 'apply', target, '--yes', '--kubeconfig', admin] + flags
+            argv = [params['kubeadm_path'], 'upgrade', 'apply', target, '--yes', '--kubeconfig', admin] + flags + preflight
         else:
             if apiserver_tag:
                 node_version = apiserver_tag
@@ -218,7 +227,7 @@ def main():
             if target != current:
                 module.fail_json(msg='version: %s, but the cluster runs %s: run action=apply on the first '
                                      'control-plane node first' % (target, current), cluster_version=current)
-            argv = [params['kubeadm_path'], 'upgrade', 'node'] + (flags if apiserver_tag else [])
+            argv = [params['kubeadm_path'], 'upgrade', 'node'] + (flags if apiserver_tag else []) + preflight
         result = dict(changed=not done, cluster_version=current, node_version=node_version)
         if module._diff:
             result['diff'] = dict(before='version: %s\n' % node_version, after='version: %s\n' % target)
