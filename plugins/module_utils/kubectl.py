@@ -18,12 +18,21 @@ What kubectl (1.31+) does, and this code relies on:
 from __future__ import annotations
 
 import json
+import os
 import re
+import time
 
 from ansible_collections.caas.platform.plugins.module_utils.commands import CommandError, PrivateFile, command_message, run
 
 MISSING_KIND = re.compile(r'no matches for kind "([^"]+)"|ensure CRDs are installed first', re.I)
 MISSING_NAMESPACE = re.compile(r'namespaces "([^"]+)" not found')
+
+
+# What kubectl gets while the API VIP hands a request to an API server that is (re)starting, as during an upgrade: a
+# refused or dropped connection, or, for a moment before its RBAC caches have synced, Forbidden even for the admin.
+TRANSIENT = re.compile(r'connection refused|is forbidden|ServiceUnavailable|currently unable to handle the request|'
+                       r'TLS handshake timeout|i/o timeout|\bEOF\b|Unable to connect to the server|'
+                       r'etcdserver: leader changed|context deadline exceeded', re.I)
 
 
 class KubectlError(CommandError):
@@ -107,3 +116,30 @@ def kubectl_json(module, kubectl, kubeconfig, args):
     """kubectl's JSON answer."""
     _rc, stdout, _stderr = run(module, base_argv(kubectl, kubeconfig) + list(args) + ['-o', 'json'])
     return json.loads(stdout)
+
+
+def attempts_within(seconds, delay=5):
+    """How many tries fit in seconds of retrying, every delay seconds (at least one)."""
+    return max(1, int(seconds) // delay + 1)
+
+
+def run_retrying(module, argv, attempts=None, delay=5, data=None):
+    """kubectl's (rc, stdout, stderr), run again while its error is one a (re)starting API server gives
+    (TRANSIENT), up to attempts times (default: as many as the module's api_wait option allows, or 12); the last
+    answer otherwise. The caller judges rc."""
+    attempts = attempts or attempts_within(module.params.get('api_wait', 60), delay)
+    for attempt in range(1, attempts + 1):
+        rc, stdout, stderr = module.run_command(argv, data=data)
+        if rc == 0 or attempt == attempts or not TRANSIENT.search(stderr or stdout or ''):
+            return rc, stdout, stderr
+        time.sleep(delay)
+    return rc, stdout, stderr
+
+
+def checked(module, argv, attempts=None, delay=5):
+    """run_retrying, raising KubectlError with kubectl's own message when it still fails."""
+    rc, stdout, stderr = run_retrying(module, argv, attempts, delay)
+    if rc != 0:
+        raise KubectlError('%s failed (rc=%d): %s' % (' '.join([os.path.basename(argv[0])] + list(argv[1:3])), rc,
+                                                      command_message(stdout, stderr)))
+    return stdout

@@ -48,6 +48,11 @@ options:
   only_reason:
     description: With O(state=uncordoned), uncordon only nodes whose annotation has this value.
     type: str
+  api_wait:
+    description: Seconds to keep repeating a request that an API server refuses the way it does while it restarts
+      (the API VIP may hand a request to one; during an upgrade each restarts). Its answer is reported after that.
+    type: int
+    default: 60
 extends_documentation_fragment:
   - caas.platform.kubeadm.kubectl
   - caas.platform.kubeadm.cluster
@@ -123,14 +128,13 @@ import json
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.caas.platform.plugins.module_utils.commands import CommandError, argument_spec, \
-    command_message, run
+from ansible_collections.caas.platform.plugins.module_utils.commands import CommandError, argument_spec, command_message
 from ansible_collections.caas.platform.plugins.module_utils.drain import CORDONED_BY, blocker, describe, evictable
-from ansible_collections.caas.platform.plugins.module_utils.kubectl import base_argv
+from ansible_collections.caas.platform.plugins.module_utils.kubectl import base_argv, checked, run_retrying
 
 
 def items(module, kubectl, args):
-    return json.loads(run(module, kubectl + args + ['-o', 'json'])[1]).get('items') or []
+    return json.loads(checked(module, kubectl + args + ['-o', 'json'])).get('items') or []
 
 
 def dry_run_eviction(module, kubectl, namespace, name):
@@ -138,7 +142,7 @@ def dry_run_eviction(module, kubectl, namespace, name):
     body = json.dumps({'apiVersion': 'policy/v1', 'kind': 'Eviction',
                        'metadata': {'name': name, 'namespace': namespace}, 'deleteOptions': {'dryRun': ['All']}})
     path = '/api/v1/namespaces/%s/pods/%s/eviction?dryRun=All' % (namespace, name)
-    rc, stdout, stderr = module.run_command(kubectl + ['create', '--raw', path, '-f', '-'], data=body)
+    rc, stdout, stderr = run_retrying(module, kubectl + ['create', '--raw', path, '-f', '-'], data=body)
     return None if rc == 0 else command_message(stdout, stderr)
 
 
@@ -168,8 +172,8 @@ def read(module, kubectl, names):
 def drain(module, kubectl, name, state):
     params = module.params
     if not state['unschedulable']:
-        run(module, kubectl + ['cordon', name])
-        run(module, kubectl + ['annotate', '--overwrite', 'node', name, '%s=%s' % (CORDONED_BY, params['reason'])])
+        checked(module, kubectl + ['cordon', name])
+        checked(module, kubectl + ['annotate', '--overwrite', 'node', name, '%s=%s' % (CORDONED_BY, params['reason'])])
     rc, stdout, stderr = module.run_command(kubectl + ['drain', name, '--ignore-daemonsets', '--delete-emptydir-data',
                                                        '--timeout=%ds' % params['timeout']])
     if rc == 0:
@@ -188,8 +192,8 @@ def drain(module, kubectl, name, state):
 
 
 def uncordon(module, kubectl, name):
-    run(module, kubectl + ['uncordon', name])
-    run(module, kubectl + ['annotate', 'node', name, CORDONED_BY + '-'])
+    checked(module, kubectl + ['uncordon', name])
+    checked(module, kubectl + ['annotate', 'node', name, CORDONED_BY + '-'])
 
 
 def main():
@@ -201,6 +205,7 @@ def main():
         on_failure=dict(type='str', choices=['uncordon', 'keep_cordoned'], default='uncordon'),
         reason=dict(type='str', default='caas.platform'),
         only_reason=dict(type='str'),
+        api_wait=dict(type='int', default=60),
     )
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
     params = module.params

@@ -33,6 +33,11 @@ options:
     description: Read the deprecated APIs; false leaves RV(deprecated_apis) empty (a wait that reads the nodes only).
     type: bool
     default: true
+  api_wait:
+    description: Seconds to keep repeating a request that an API server refuses the way it does while it restarts
+      (the API VIP may hand a request to one; during an upgrade each restarts). Its answer is reported after that.
+    type: int
+    default: 60
 extends_documentation_fragment:
   - caas.platform.attributes.read_only
   - caas.platform.kubeadm.kubectl
@@ -108,9 +113,9 @@ import re
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.caas.platform.plugins.module_utils.commands import CommandError, argument_spec, run
+from ansible_collections.caas.platform.plugins.module_utils.commands import CommandError, argument_spec
 from ansible_collections.caas.platform.plugins.module_utils.kubeadm import cluster_configuration_version
-from ansible_collections.caas.platform.plugins.module_utils.kubectl import base_argv
+from ansible_collections.caas.platform.plugins.module_utils.kubectl import base_argv, checked
 from ansible_collections.caas.platform.plugins.module_utils.nodes import summarize_components, summarize_nodes
 
 DEPRECATED = re.compile(r'^apiserver_requested_deprecated_apis\{([^}]*)\}\s+([0-9.eE+-]+)\s*$', re.M)
@@ -132,18 +137,18 @@ def deprecated_apis(metrics, server):
 
 def read(module):
     kubectl = base_argv(module.params['kubectl_path'], module.params['kubeconfig'])
-    listing = json.loads(run(module, kubectl + ['get', 'nodes,pods', '-n', 'kube-system', '-o', 'json'])[1])
+    listing = json.loads(checked(module, kubectl + ['get', 'nodes,pods', '-n', 'kube-system', '-o', 'json']))
     by_kind = {}
     for item in listing.get('items') or []:
         by_kind.setdefault(item.get('kind'), []).append(item)
-    config = json.loads(run(module, kubectl + ['get', 'configmap', 'kubeadm-config', '-n', 'kube-system',
-                                               '-o', 'json'])[1])
+    config = json.loads(checked(module, kubectl + ['get', 'configmap', 'kubeadm-config', '-n', 'kube-system',
+                                                   '-o', 'json']))
     apis = []
     servers = ['https://%s:%d' % (address, module.params['api_server_port'])
                for address in module.params['api_server_addresses']]
     for server in (servers or [None]) if module.params['deprecated_apis'] else []:
         argv = kubectl + (['--server', server] if server else []) + ['get', '--raw', '/metrics']
-        apis.extend(deprecated_apis(run(module, argv)[1], server or module.params['kubeconfig']))
+        apis.extend(deprecated_apis(checked(module, argv), server or module.params['kubeconfig']))
     return {
         'cluster_version': cluster_configuration_version(config),
         'nodes': summarize_nodes(by_kind.get('Node', [])),
@@ -156,7 +161,8 @@ def main():
     spec = argument_spec('kubectl', 'cluster')
     spec.update(api_server_addresses=dict(type='list', elements='str', default=[]),
                 api_server_port=dict(type='int', default=6443),
-                deprecated_apis=dict(type='bool', default=True))
+                deprecated_apis=dict(type='bool', default=True),
+                api_wait=dict(type='int', default=60))
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
     try:
         state = read(module)

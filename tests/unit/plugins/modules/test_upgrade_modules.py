@@ -7,6 +7,8 @@ deprecated-API metric. Draining and reading a live cluster run on the lab (bench
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from ansible_collections.caas.platform.plugins.modules import upgrade_state
@@ -34,7 +36,7 @@ def test_the_deprecated_apis_requested():
 @pytest.mark.parametrize('check_mode', [False, True])
 def test_upgrade_state_reports_a_cluster_that_does_not_answer(run_module, kubectl_path, unreachable_cluster, check_mode):
     result = run_module('upgrade_state', expect_failure=True, kubectl_path=kubectl_path,
-                        kubeconfig=unreachable_cluster, _ansible_check_mode=check_mode)
+                        kubeconfig=unreachable_cluster, api_wait=0, _ansible_check_mode=check_mode)
     assert result['msg'].startswith('the cluster could not be read: kubectl --kubeconfig ')
     assert 'The connection to the server 127.0.0.1:1 was refused' in result['msg']
 
@@ -43,9 +45,18 @@ def test_upgrade_state_reports_a_cluster_that_does_not_answer(run_module, kubect
 def test_node_drain_changes_nothing_when_the_cluster_does_not_answer(run_module, kubectl_path, unreachable_cluster,
                                                                      state):
     result = run_module('node_drain', expect_failure=True, kubectl_path=kubectl_path, kubeconfig=unreachable_cluster,
-                        nodes=['worker1'], state=state)
+                        nodes=['worker1'], state=state, api_wait=0)
     assert result['msg'].startswith('kubectl failed: kubectl --kubeconfig ')
     assert 'refused' in result['msg'] and not result.get('changed')
+
+
+def test_a_refused_connection_is_asked_again_within_api_wait(run_module, kubectl_path, unreachable_cluster):
+    started = time.monotonic()
+    result = run_module('upgrade_state', expect_failure=True, kubectl_path=kubectl_path, kubeconfig=unreachable_cluster,
+                        api_wait=10)
+    # Twice more after the first, 5 s apart: the API VIP's server may be restarting.
+    assert time.monotonic() - started >= 10
+    assert 'was refused' in result['msg']
 
 
 def test_node_drain_refuses_a_timeout_that_is_not_positive(run_module, kubectl_path, unreachable_cluster):
