@@ -13,7 +13,10 @@
                         run: the wall time, each node's time from cordon to Ready at 1.36 and uncordoned, the probes'
                         failed requests and longest gap, the VIP writes' failures and longest gap, the snapshot's
                         verification; then upgrade.yml again (changed=0) and a downgrade (refused)
-  upgrade.py all        the three in order
+  upgrade.py failure    a failure injected on the second control-plane node: a kubeadm patch that gives its API server
+                        a flag it does not know; upgrade.yml stops there (kubeadm rolls that node's manifests back), the
+                        patch removed, upgrade.yml again resumes and finishes; then as `upgrade` measures it
+  upgrade.py all        site, refusals, then failure (the whole upgrade, interrupted and resumed)
 
 Run after `scripts/lab build --minor 1.35 && scripts/lab build && scripts/lab up && scripts/lab pki`, not beside
 another lab. Writes benchmarks/results/upgrade_<step>.json; exits 1 when a step does not do what it should.
@@ -21,6 +24,7 @@ another lab. Writes benchmarks/results/upgrade_<step>.json; exits 1 when a step 
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import sys
@@ -34,7 +38,7 @@ from kubernetes.client.rest import ApiException
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from control_plane import RESTRICTED, TEST_IMAGE, Writer, api, ensure_namespace, wait  # noqa: E402
-from ha_base import RESULTS, inventory_variant, playbook, refused_with, run_steps  # noqa: E402
+from ha_base import RESULTS, inventory_variant, playbook, refused_with, run_steps, ssh  # noqa: E402
 from lifecycle import counts  # noqa: E402
 
 FROM, TO = '1.35.4', '1.36.3'
@@ -240,7 +244,32 @@ def step_upgrade():
             raise SystemExit('the upgrade did not end at the release with a snapshot and a second run that changes nothing')
 
 
-STEPS = {'site': step_site, 'refusals': step_refusals, 'upgrade': step_upgrade}
+BAD_PATCH = '/etc/kubernetes/caas/patches/kube-apiserver9+json.json'
+
+
+def step_failure():
+    """The upgrade with a failure on cp2 (a patch kubeadm applies to its API server's manifest only): the run stops,
+    kubeadm rolls cp2 back; the patch removed, the next run resumes."""
+    inventory = variant(TO)
+    patch = json.dumps([{'op': 'add', 'path': '/spec/containers/0/command/-', 'value': '--no-such-flag=upgrade-test'}])
+    ssh('cp2', f'echo {base64.b64encode(patch.encode()).decode()} | base64 -d | sudo tee {BAD_PATCH} >/dev/null')
+    with tempfile.TemporaryDirectory(prefix='caas-upgrade-') as work:
+        api_client, _server = api(work)
+        core = client.CoreV1Api(api_client)
+        started = time.monotonic()
+        _s, output = playbook('upgrade.yml', inventory=inventory, expect_failure=True)
+        failed = {'seconds': round(time.monotonic() - started, 1),
+                  'message': refused_with(output, 'kubeadm upgrade node failed'),
+                  'versions_after_failure': versions(core),
+                  'cp2_manifest': ssh('cp2', "sudo grep -o 'kube-apiserver:v[0-9.]*' /etc/kubernetes/manifests/kube-apiserver.yaml").stdout.strip(),
+                  'cp2_backups': ssh('cp2', 'sudo ls /etc/kubernetes/tmp').stdout.split()}
+    ssh('cp2', f'sudo rm -f {BAD_PATCH}')
+    save('failure', failed)
+    step_upgrade()
+
+
+STEPS = {'site': step_site, 'refusals': step_refusals, 'failure': step_failure, 'upgrade': step_upgrade}
 
 if __name__ == '__main__':
-    run_steps(STEPS, sys.argv[1:], __doc__)
+    run_steps(STEPS if sys.argv[1:] != ['all'] else {k: STEPS[k] for k in ('site', 'refusals', 'failure')},
+              sys.argv[1:], __doc__)
