@@ -167,7 +167,8 @@ class NodeWatch(threading.Thread):
 
 
 def versions(core):
-    return {n.metadata.name: {'kubelet': n.status.node_info.kubelet_version, 'cordoned': bool(n.spec.unschedulable)}
+    return {n.metadata.name: {'kubelet': n.status.node_info.kubelet_version, 'cordoned': bool(n.spec.unschedulable),
+                              'ready': any(c.type == 'Ready' and c.status == 'True' for c in n.status.conditions)}
             for n in core.list_node().items}
 
 
@@ -211,6 +212,9 @@ def step_upgrade():
         api_client, server = api(work)
         core = client.CoreV1Api(api_client)
         ensure_namespace(core)
+        # After a stopped run (step failure) a node may still be NotReady: its probe's log is read through its kubelet.
+        wait('every node Ready', lambda: all(any(c.type == 'Ready' and c.status == 'True' for c in n.status.conditions)
+                                             for n in core.list_node().items), timeout=600)
         before = probe_logs(core)
         writer, watch = Writer(core, f'upgrade-{int(time.time())}'), NodeWatch(core, TO)
         writer.start()
@@ -263,6 +267,9 @@ def step_failure():
                   'versions_after_failure': versions(core),
                   'cp2_manifest': ssh('cp2', "sudo grep -o 'kube-apiserver:v[0-9.]*' /etc/kubernetes/manifests/kube-apiserver.yaml").stdout.strip(),
                   'cp2_backups': ssh('cp2', 'sudo ls /etc/kubernetes/tmp').stdout.split()}
+        started = time.monotonic()
+        wait('cp2 Ready again at the old release', lambda: versions(core)['cp2']['ready'], timeout=600)
+        failed['cp2_ready_again_seconds'] = round(time.monotonic() - started, 1)
     ssh('cp2', f'sudo rm -f {BAD_PATCH}')
     save('failure', failed)
     step_upgrade()
