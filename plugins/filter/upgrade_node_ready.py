@@ -9,9 +9,9 @@ name: upgrade_node_ready
 short_description: Whether an upgraded node is Ready at the release
 version_added: 0.1.0
 description:
-  - True when the node is Ready and its kubelet runs the release, and when each control-plane pod on it (API server,
-    controller manager, scheduler, stacked etcd) is Ready and runs the release too. playbooks/upgrade.yml waits for
-    it before it uncordons a node and goes on to the next.
+  - True when the node is Ready and its kubelet runs the release, and when each control-plane pod on it is Ready, the
+    API server, controller manager and scheduler at the release (stacked etcd runs etcd's own version).
+    playbooks/upgrade.yml waits for it before it uncordons a node and goes on to the next.
 options:
   _input:
     description: The caas.platform.upgrade_state module's answer.

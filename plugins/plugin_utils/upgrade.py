@@ -11,6 +11,9 @@ from __future__ import annotations
 import re
 
 VERSION = re.compile(r'^v?(\d+)\.(\d+)\.(\d+)$')
+# The control-plane pods that run the Kubernetes release; stacked etcd's pod (also tier=control-plane) runs etcd's
+# own version (3.6.8-0), which kubeadm chooses for the release.
+KUBERNETES_COMPONENTS = ('kube-apiserver', 'kube-controller-manager', 'kube-scheduler')
 
 
 def version_tuple(version):
@@ -57,6 +60,8 @@ def _version_skew(target, current, state):
     wanted = version_tuple(target)
     problems = []
     for component in state.get('components') or []:
+        if component.get('component') not in KUBERNETES_COMPONENTS:
+            continue
         running = version_tuple(component.get('version'))
         if running is None or running > wanted or running[1] < wanted[1] - 1:
             problems.append('%s on %s runs %s, neither the cluster\'s %s nor %s: bring it to the cluster\'s version '
@@ -154,7 +159,8 @@ def pending(state, target, groups, node_names, reason):
     nodes = dict((node['name'], node) for node in state.get('nodes') or [])
     components = {}
     for component in state.get('components') or []:
-        components.setdefault(component.get('node'), []).append(component.get('version'))
+        if component.get('component') in KUBERNETES_COMPONENTS:
+            components.setdefault(component.get('node'), []).append(component.get('version'))
 
     def done(host):
         node = nodes.get(node_names.get(host), {})
@@ -171,7 +177,8 @@ def node_ready(state, name, target):
     node = next((n for n in state.get('nodes') or [] if n.get('name') == name), None)
     if not node or not node.get('ready') or node.get('kubelet_version') != wanted:
         return False
-    return all(c.get('ready') and c.get('version') == wanted for c in state.get('components') or [] if c.get('node') == name)
+    return all(c.get('ready') and (c.get('version') == wanted or c.get('component') not in KUBERNETES_COMPONENTS)
+               for c in state.get('components') or [] if c.get('node') == name)
 
 
 def upgrade_plan(state, target, groups, node_names, releases, etcd, certificates, drain, cert_min_days=30,

@@ -123,6 +123,19 @@ def test_certificates_removed_apis_blocked_drains_and_missing_artifacts_are_refu
     assert plan(finished, certificates=certs, drain=drain, artifacts_problem='missing')['problems'] == []
 
 
+def test_stacked_etcd_runs_its_own_version():
+    # kubeadm's etcd static pod is a control-plane pod too, at etcd's version: neither skew nor work nor a wait.
+    stacked = state('v1.36.3')
+    stacked['components'] += [{'node': cp, 'component': 'etcd', 'version': '3.6.8-0', 'ready': True}
+                              for cp in GROUPS['control_plane']]
+    done = plan(stacked)
+    assert done['problems'] == [] and done['control_plane'] == [] and not done['apply']
+    assert upgrade_node_ready(stacked, 'cp1', '1.36.3')
+    stacked['components'][-1]['ready'] = False
+    assert not upgrade_node_ready(stacked, 'cp3', '1.36.3')
+    assert 'etcd on cp3 is not Ready' in ' '.join(plan(stacked)['problems'])
+
+
 def test_a_node_is_ready_at_the_release_with_its_control_plane_pods():
     upgraded = state(cluster='v1.36.3', cp1='v1.36.3', worker1='v1.36.3')
     assert upgrade_node_ready(upgraded, 'cp1', '1.36.3') and upgrade_node_ready(upgraded, 'worker1', 'v1.36.3')
