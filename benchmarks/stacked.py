@@ -40,9 +40,10 @@ ETCDCTL = ('sudo /usr/local/bin/etcdctl --endpoints=https://127.0.0.1:2379 --cac
            '--cert=/etc/kubernetes/pki/etcd/healthcheck-client.crt --key=/etc/kubernetes/pki/etcd/healthcheck-client.key')
 
 
-def stacked_inventory(workers=(), control_plane=(), out_of_control_plane=(), host_vars=None):
+def stacked_inventory(workers=(), control_plane=(), out_of_control_plane=(), host_vars=None, all_vars=None):
     """The lab inventory with stacked etcd: the etcd hosts spare, no storage groups; spare hosts also in workers or
-    control_plane (with host_vars[host] over their own); control-plane hosts moved to the spare ones."""
+    control_plane (with host_vars[host] over their own); control-plane hosts moved to the spare ones; all_vars over
+    the group all's."""
     def edit(children):
         children['lab_spare']['hosts'].update(children.pop('etcd')['hosts'])
         for group in ('storage', 'lab_storage_spare'):
@@ -55,7 +56,7 @@ def stacked_inventory(workers=(), control_plane=(), out_of_control_plane=(), hos
                                                             **(host_vars or {}).get(host, {}))
         for host in out_of_control_plane:
             children['lab_spare']['hosts'][host] = children['control_plane']['hosts'].pop(host)
-    return inventory_variant(edit, all_vars={'caas_etcd_topology': 'stacked'})
+    return inventory_variant(edit, all_vars={'caas_etcd_topology': 'stacked', **(all_vars or {})})
 
 
 INVENTORY = stacked_inventory()

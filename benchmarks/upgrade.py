@@ -18,7 +18,17 @@
                         patch removed, upgrade.yml again resumes and finishes; then as `upgrade` measures it
   upgrade.py all        site, refusals, then failure (the whole upgrade, interrupted and resumed)
 
-Run after `scripts/lab build --minor 1.35 && scripts/lab build && scripts/lab up && scripts/lab pki`, not beside
+With stacked etcd (the etcd hosts out of the cluster), workers upgraded two at a time:
+  upgrade.py stacked-site      site.yml at 1.35 with stacked etcd, the same workload, the 1.36 release published
+  upgrade.py stacked-drain     upgrade.yml with upgrade_worker_batch=2, upgrade_drain_timeout=60 and
+                               upgrade_on_drain_failure=keep_cordoned; once the control plane runs 1.36, a
+                               PodDisruptionBudget that allows no disruption of the web Deployment: the first batch's
+                               drains stop the run, naming it, its nodes left cordoned and marked, the other worker
+                               untouched; the budget deleted, upgrade.yml again resumes and finishes, measured as
+                               `upgrade` measures it (stacked etcd upgraded by kubeadm, its snapshot verified)
+  upgrade.py stacked           both
+
+Run after `scripts/lab build && scripts/lab up && scripts/lab pki` (the build makes 1.35 and 1.36), not beside
 another lab. Writes benchmarks/results/upgrade_<step>.json; exits 1 when a step does not do what it should.
 """
 
@@ -40,6 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from control_plane import RESTRICTED, TEST_IMAGE, Writer, api, ensure_namespace, wait  # noqa: E402
 from ha_base import RESULTS, inventory_variant, playbook, refused_with, run_steps, ssh  # noqa: E402
 from lifecycle import counts  # noqa: E402
+from stacked import stacked_inventory  # noqa: E402
 
 FROM, TO = '1.35.4', '1.36.3'
 NAMESPACE = 'upgrade-probe'
@@ -64,6 +75,10 @@ def variant(version):
         for group in ('storage', 'lab_storage_spare'):
             children.pop(group, None)
     return inventory_variant(edit, all_vars={'caas_kubernetes_version': version})
+
+
+def stacked_variant(version):
+    return stacked_inventory(all_vars={'caas_kubernetes_version': version})
 
 
 def save(step, result):
@@ -172,16 +187,16 @@ def versions(core):
             for n in core.list_node().items}
 
 
-def step_site():
-    seconds, output = playbook('site.yml', inventory=variant(FROM))
+def step_site(inventory=None, name='site'):
+    seconds, output = playbook('site.yml', inventory=inventory or variant(FROM))
     with tempfile.TemporaryDirectory(prefix='caas-upgrade-') as work:
         api_client, _server = api(work)
         placed = workload(api_client)
         core = client.CoreV1Api(api_client)
         time.sleep(30)
-        save('site', {'taken': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()), 'version': FROM,
-                      'site_seconds': seconds, 'recap': counts(output), 'workload': placed,
-                      'versions': versions(core), 'probes_before': probe_logs(core)})
+        save(name, {'taken': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()), 'version': FROM,
+                    'site_seconds': seconds, 'recap': counts(output), 'workload': placed,
+                    'versions': versions(core), 'probes_before': probe_logs(core)})
 
 
 def step_refusals():
@@ -206,8 +221,8 @@ def step_refusals():
     save('refusals', result)
 
 
-def step_upgrade():
-    inventory = variant(TO)
+def step_upgrade(inventory=None, extra=(), name='upgrade', downgrade_inventory=None):
+    inventory = inventory or variant(TO)
     with tempfile.TemporaryDirectory(prefix='caas-upgrade-') as work:
         api_client, server = api(work)
         core = client.CoreV1Api(api_client)
@@ -220,7 +235,7 @@ def step_upgrade():
         writer.start()
         watch.start()
         started = time.time()
-        seconds, output = playbook('upgrade.yml', inventory=inventory)
+        seconds, output = playbook('upgrade.yml', *extra, inventory=inventory)
         time.sleep(10)
         writer.stop.set()
         watch.stop.set()
@@ -228,9 +243,9 @@ def step_upgrade():
         watch.join()
         after = probe_logs(core)
         snapshot = re.search(r'Snapshot (\S+etcd-upgrade-v[0-9.]+-\S+\.db) on (\S+) \(sha256 (\w+), revision (\d+)', output)
-        second_seconds, second = playbook('upgrade.yml', inventory=inventory)
+        second_seconds, second = playbook('upgrade.yml', *extra, inventory=inventory)
         changed = {host: c['changed'] for host, c in counts(second).items() if c['changed']}
-        _s, downgrade = playbook('upgrade.yml', inventory=variant(FROM), expect_failure=True)
+        _s, downgrade = playbook('upgrade.yml', inventory=downgrade_inventory or variant(FROM), expect_failure=True)
         result = {
             'taken': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()), 'from': FROM, 'to': TO, 'api': server,
             'upgrade_seconds': seconds, 'recap': counts(output), 'node_seconds_cordon_to_ready_uncordoned': watch.per_node(),
@@ -243,7 +258,7 @@ def step_upgrade():
             'second_run_seconds': second_seconds, 'second_run_changed': changed,
             'downgrade_refused': refused_with(downgrade, 'kubeadm does not downgrade'),
         }
-        save('upgrade', result)
+        save(name, result)
         if changed or result['snapshot'] is None or any(v['kubelet'] != 'v' + TO for v in result['versions_after'].values()):
             raise SystemExit('the upgrade did not end at the release with a snapshot and a second run that changes nothing')
 
@@ -275,8 +290,76 @@ def step_failure():
     step_upgrade()
 
 
-STEPS = {'site': step_site, 'refusals': step_refusals, 'failure': step_failure, 'upgrade': step_upgrade}
+STRICT = {'metadata': {'name': 'web-strict'}, 'spec': {'minAvailable': 3, 'selector': {'matchLabels': LABELS}}}
+DRAIN_STOP = ('-e', 'upgrade_worker_batch=2', '-e', 'upgrade_drain_timeout=60', '-e',
+              'upgrade_on_drain_failure=keep_cordoned')
+
+
+def step_stacked_site():
+    step_site(stacked_variant(FROM), 'stacked_site')
+    seconds, _o = playbook('artifacts_publish.yml', inventory=stacked_variant(TO))
+    result = json.loads((RESULTS / 'upgrade_stacked_site.json').read_text())
+    save('stacked_site', dict(result, publish_seconds=seconds))
+
+
+class BudgetOnceControlPlaneUpgraded(threading.Thread):
+    """Creates the budget that allows no disruption once every control-plane node runs the release: the workers'
+    drains meet it, the preflight did not."""
+
+    def __init__(self, api_client, control_plane):
+        super().__init__(daemon=True)
+        self.core, self.policy = client.CoreV1Api(api_client), client.PolicyV1Api(api_client)
+        self.control_plane, self.stop, self.created = control_plane, threading.Event(), None
+
+    def run(self):
+        while not self.stop.is_set() and self.created is None:
+            try:
+                found = versions(self.core)
+                if all(found[name]['kubelet'] == 'v' + TO and found[name]['ready'] and not found[name]['cordoned']
+                       for name in self.control_plane):
+                    create(self.policy.create_namespaced_pod_disruption_budget, NAMESPACE, STRICT)
+                    self.created = time.time()
+            except Exception:  # noqa: BLE001 - the API may be between servers; the next round reads again
+                pass
+            time.sleep(2)
+
+
+def cordons(core):
+    return {n.metadata.name: (n.metadata.annotations or {}).get('caas.platform/cordoned-by')
+            for n in core.list_node().items if n.spec.unschedulable}
+
+
+def step_stacked_drain():
+    inventory = stacked_variant(TO)
+    with tempfile.TemporaryDirectory(prefix='caas-upgrade-') as work:
+        api_client, _server = api(work)
+        core, policy = client.CoreV1Api(api_client), client.PolicyV1Api(api_client)
+        budget = BudgetOnceControlPlaneUpgraded(api_client, ['cp1', 'cp2', 'cp3'])
+        budget.start()
+        started = time.time()
+        seconds, output = playbook('upgrade.yml', *DRAIN_STOP, inventory=inventory, expect_failure=True)
+        budget.stop.set()
+        budget.join()
+        stopped = {'seconds': seconds, 'budget_created_after_seconds': round(budget.created - started, 1)
+                   if budget.created else None,
+                   'message': refused_with(output, 'did not finish within'),
+                   'versions_after_stop': versions(core), 'cordoned_after_stop': cordons(core),
+                   'recap': counts(output)}
+        policy.delete_namespaced_pod_disruption_budget('web-strict', NAMESPACE)
+    save('stacked_drain_stop', stopped)
+    workers = {name: v for name, v in stopped['versions_after_stop'].items() if name.startswith('worker')}
+    kept = [name for name, reason in stopped['cordoned_after_stop'].items() if reason and reason.startswith('upgrade')]
+    if budget.created is None or len(kept) != 2 or any(workers[name]['kubelet'] == 'v' + TO for name in workers):
+        raise SystemExit('the first batch of two workers should have stopped the run, cordoned and marked, '
+                         'and no worker should run the release yet')
+    step_upgrade(inventory, DRAIN_STOP, 'stacked_upgrade', downgrade_inventory=stacked_variant(FROM))
+
+
+STEPS = {'site': step_site, 'refusals': step_refusals, 'failure': step_failure, 'upgrade': step_upgrade,
+         'stacked-site': step_stacked_site, 'stacked-drain': step_stacked_drain}
+GROUPS = {'all': ('site', 'refusals', 'failure'), 'stacked': ('stacked-site', 'stacked-drain')}
 
 if __name__ == '__main__':
-    run_steps(STEPS if sys.argv[1:] != ['all'] else {k: STEPS[k] for k in ('site', 'refusals', 'failure')},
-              sys.argv[1:], __doc__)
+    ARGS = sys.argv[1:]
+    run_steps({k: STEPS[k] for k in GROUPS[ARGS[0]]} if ARGS and ARGS[0] in GROUPS and len(ARGS) == 1 else STEPS,
+              ['all'] if len(ARGS) == 1 and ARGS[0] in GROUPS else ARGS, __doc__)

@@ -10,8 +10,7 @@ import os
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
-DIRECTORY = '/etc/caas/pki'
-PATH = DIRECTORY + '/artifacts-ca.crt'
+from ansible_collections.caas.platform.plugins.plugin_utils.site_ca import DIRECTORY, PATH
 
 
 class ActionModule(ActionBase):

@@ -42,3 +42,13 @@ options:
     type: path
     default: /etc/kubernetes/admin.conf
 '''
+
+    # Modules whose requests may meet an API server that is restarting (an upgrade, behind the API VIP).
+    API_WAIT = r'''
+options:
+  api_wait:
+    description: Seconds to keep repeating a request that an API server refuses the way it does while it restarts
+      (the API VIP may hand a request to one; during an upgrade each restarts). Its answer is reported after that.
+    type: int
+    default: 60
+'''

@@ -32,7 +32,7 @@ SECRET_PATTERNS = (
 
 def argument_spec(*parts):
     """The options the modules share, as the caas.platform.kubeadm doc fragment documents them: kubeadm_path
-    ('kubeadm'), kubernetes_dir ('node'), kubectl_path ('kubectl'), kubeconfig ('cluster')."""
+    ('kubeadm'), kubernetes_dir ('node'), kubectl_path ('kubectl'), kubeconfig ('cluster'), api_wait ('api_wait')."""
     spec = {}
     if 'kubeadm' in parts:
         spec['kubeadm_path'] = dict(type='path', default=os.path.join(BIN_DIR, 'kubeadm'))
@@ -42,6 +42,8 @@ def argument_spec(*parts):
         spec['kubectl_path'] = dict(type='path', default=os.path.join(BIN_DIR, 'kubectl'))
     if 'cluster' in parts:
         spec['kubeconfig'] = dict(type='path', default='/etc/kubernetes/admin.conf')
+    if 'api_wait' in parts:
+        spec['api_wait'] = dict(type='int', default=60)
     return spec
 
 

@@ -48,14 +48,10 @@ options:
   only_reason:
     description: With O(state=uncordoned), uncordon only nodes whose annotation has this value.
     type: str
-  api_wait:
-    description: Seconds to keep repeating a request that an API server refuses the way it does while it restarts
-      (the API VIP may hand a request to one; during an upgrade each restarts). Its answer is reported after that.
-    type: int
-    default: 60
 extends_documentation_fragment:
   - caas.platform.kubeadm.kubectl
   - caas.platform.kubeadm.cluster
+  - caas.platform.kubeadm.api_wait
 author:
   - caas.platform maintainers (@caas-platform)
 attributes:
@@ -115,8 +111,9 @@ nodes:
       type: list
       elements: str
     blockers:
-      description: The pods whose eviction the server refused in a dry run (or, after a failed drain, that were
-        left), each with C(namespace), C(pod), C(budgets) (the PodDisruptionBudgets that select it) and C(reason).
+      description: The pods whose eviction the server refused in a dry run (O(state=checked), and O(state=drained)
+        in check mode) or, after a failed drain, that were left; each with C(namespace), C(pod), C(budgets) (the
+        PodDisruptionBudgets that select it) and C(reason). Empty otherwise.
       type: list
       elements: dict
   sample: {"worker1": {"unschedulable": false, "cordoned_by": null, "pods": ["web/web-7d9c-abcde"],
@@ -146,7 +143,8 @@ def dry_run_eviction(module, kubectl, namespace, name):
     return None if rc == 0 else command_message(stdout, stderr)
 
 
-def read(module, kubectl, names):
+def read(module, kubectl, names, dry_run=True):
+    """Each node's cordon, annotation and evictable pods; with dry_run, the pods whose eviction the server refuses."""
     nodes = dict((n['metadata']['name'], n) for n in items(module, kubectl, ['get', 'nodes']))
     missing = [name for name in names if name not in nodes]
     if missing:
@@ -164,7 +162,7 @@ def read(module, kubectl, names):
             'pods': ['%s/%s' % (entry[0], entry[1]) for entry in found],
             'blockers': [b for b in (blocker(namespace, pod, body, budgets,
                                              dry_run_eviction(module, kubectl, namespace, pod))
-                                     for namespace, pod, body in found) if b],
+                                     for namespace, pod, body in found) if b] if dry_run else [],
         }
     return report
 
@@ -197,7 +195,7 @@ def uncordon(module, kubectl, name):
 
 
 def main():
-    spec = argument_spec('kubectl', 'cluster')
+    spec = argument_spec('kubectl', 'cluster', 'api_wait')
     spec.update(
         nodes=dict(type='list', elements='str', required=True),
         state=dict(type='str', choices=['checked', 'drained', 'uncordoned'], default='checked'),
@@ -205,7 +203,6 @@ def main():
         on_failure=dict(type='str', choices=['uncordon', 'keep_cordoned'], default='uncordon'),
         reason=dict(type='str', default='caas.platform'),
         only_reason=dict(type='str'),
-        api_wait=dict(type='int', default=60),
     )
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
     params = module.params
@@ -214,7 +211,10 @@ def main():
                          % params['timeout'])
     kubectl = base_argv(params['kubectl_path'], params['kubeconfig'])
     try:
-        report = read(module, kubectl, params['nodes'])
+        # A dry-run eviction per pod is what a check is for (and what check mode of a drain reports); a drain itself
+        # asks for the blockers only when it fails, an uncordon never.
+        report = read(module, kubectl, params['nodes'], dry_run=params['state'] == 'checked'
+                      or (params['state'] == 'drained' and module.check_mode))
         if params['state'] == 'uncordoned':
             todo = [name for name, found in report.items() if found['unschedulable']
                     and (params['only_reason'] is None or found['cordoned_by'] == params['only_reason'])]

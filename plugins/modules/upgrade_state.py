@@ -33,15 +33,11 @@ options:
     description: Read the deprecated APIs; false leaves RV(deprecated_apis) empty (a wait that reads the nodes only).
     type: bool
     default: true
-  api_wait:
-    description: Seconds to keep repeating a request that an API server refuses the way it does while it restarts
-      (the API VIP may hand a request to one; during an upgrade each restarts). Its answer is reported after that.
-    type: int
-    default: 60
 extends_documentation_fragment:
   - caas.platform.attributes.read_only
   - caas.platform.kubeadm.kubectl
   - caas.platform.kubeadm.cluster
+  - caas.platform.kubeadm.api_wait
 author:
   - caas.platform maintainers (@caas-platform)
 attributes:
@@ -158,11 +154,10 @@ def read(module):
 
 
 def main():
-    spec = argument_spec('kubectl', 'cluster')
+    spec = argument_spec('kubectl', 'cluster', 'api_wait')
     spec.update(api_server_addresses=dict(type='list', elements='str', default=[]),
                 api_server_port=dict(type='int', default=6443),
-                deprecated_apis=dict(type='bool', default=True),
-                api_wait=dict(type='int', default=60))
+                deprecated_apis=dict(type='bool', default=True))
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
     try:
         state = read(module)
