@@ -6,6 +6,7 @@
 Writes $CAAS_SITE_PROFILE as JSON at the end of the run:
 - layers: each playbook file (a layer of site.yml) with its wall time;
 - hosts: task results per host, as the recap counts them (ok, changed, skipped, failed, unreachable);
+- by_role: per host, how many of those results each role (or the playbook's own tasks) gave: where to cut;
 - tasks: every task's wall time, the layer it is in and its results, slowest first.
 """
 
@@ -39,6 +40,7 @@ class CallbackModule(CallbackBase):
         super().__init__()
         self._layers = collections.OrderedDict()
         self._hosts = collections.defaultdict(collections.Counter)
+        self._by_role = collections.defaultdict(collections.Counter)
         self._tasks = []
         self._layer = None
         self._task = None
@@ -67,7 +69,9 @@ class CallbackModule(CallbackBase):
 
     def _task_start(self, task):
         self._close_task()
+        role = getattr(task, '_role', None)
         self._task = {'name': task.get_name(), 'layer': self._layer, 'action': task.action,
+                      'role': role.get_name() if role else '(playbook) ' + str(self._layer),
                       'results': collections.Counter(), '_started': time.monotonic()}
         if self._layer is not None:
             self._layers[self._layer]['tasks'] += 1
@@ -86,6 +90,7 @@ class CallbackModule(CallbackBase):
         self._hosts[host][status] += 1
         if self._task is not None:
             self._task['results'][status] += 1
+            self._by_role[host][self._task['role']] += 1
 
     def v2_runner_on_ok(self, result):
         self._count(result, 'ok')
@@ -111,6 +116,7 @@ class CallbackModule(CallbackBase):
             'seconds': round(time.monotonic() - self._started, 3),
             'layers': self._layers,
             'hosts': {host: dict(counts, total=sum(counts.values())) for host, counts in sorted(self._hosts.items())},
+            'by_role': {host: dict(counts.most_common()) for host, counts in sorted(self._by_role.items())},
             'tasks': tasks,
         }
         with open(path, 'w', encoding='utf-8') as handle:
