@@ -24,7 +24,7 @@ With stacked etcd (the etcd hosts out of the cluster), workers upgraded two at a
                                upgrade_on_drain_failure=keep_cordoned; once the control plane runs 1.36, a
                                PodDisruptionBudget that allows no disruption of the web Deployment: the first batch's
                                drains stop the run, naming it, its nodes left cordoned and marked, the other worker
-                               untouched; the budget deleted, upgrade.yml again resumes and finishes, measured as
+                               untouched (the stopped run measured as `upgrade` measures it); the budget deleted, upgrade.yml again resumes and finishes, measured as
                                `upgrade` measures it (stacked etcd upgraded by kubeadm, its snapshot verified)
   upgrade.py stacked           both
 
@@ -154,6 +154,13 @@ def probe_logs(core):
     return found
 
 
+def probe_delta(before, after):
+    """Requests and failures between two reads of the probes' logs, per node."""
+    counted = ('requests', 'http_failures', 'dns_failures', 'http_failing_seconds', 'dns_failing_seconds')
+    return {node: {key: value - before.get(node, {}).get(key, 0) if key in counted else value
+                   for key, value in found.items()} for node, found in after.items()}
+
+
 class NodeWatch(threading.Thread):
     """Each node's first moment cordoned by the upgrade and first moment Ready at the release and uncordoned."""
 
@@ -252,8 +259,7 @@ def step_upgrade(inventory=None, extra=(), name='upgrade', downgrade_inventory=N
             'snapshot': dict(zip(('path', 'host', 'sha256', 'revision'), snapshot.groups())) if snapshot else None,
             'vip_writes': {'acknowledged': len(writer.acked), 'failed_attempts': writer.failed,
                            'longest_gap_seconds': writer.gap_after(started)},
-            'probes': {node: {k: v - before.get(node, {}).get(k, 0) if k in ('requests', 'http_failures', 'dns_failures')
-                              else v for k, v in found.items()} for node, found in after.items()},
+            'probes': probe_delta(before, after),
             'versions_after': versions(core),
             'second_run_seconds': second_seconds, 'second_run_changed': changed,
             'downgrade_refused': refused_with(downgrade, 'kubeadm does not downgrade'),
@@ -335,14 +341,23 @@ def step_stacked_drain():
         api_client, _server = api(work)
         core, policy = client.CoreV1Api(api_client), client.PolicyV1Api(api_client)
         budget = BudgetOnceControlPlaneUpgraded(api_client, ['cp1', 'cp2', 'cp3'])
-        budget.start()
+        before = probe_logs(core)
+        writer, watch = Writer(core, f'upgrade-{int(time.time())}'), NodeWatch(core, TO)
+        for thread in (budget, writer, watch):
+            thread.start()
         started = time.time()
         seconds, output = playbook('upgrade.yml', *DRAIN_STOP, inventory=inventory, expect_failure=True)
-        budget.stop.set()
-        budget.join()
+        for thread in (budget, writer, watch):
+            thread.stop.set()
+            thread.join()
+        after = probe_logs(core)
         stopped = {'seconds': seconds, 'budget_created_after_seconds': round(budget.created - started, 1)
                    if budget.created else None,
                    'message': refused_with(output, 'did not finish within'),
+                   'node_seconds_cordon_to_ready_uncordoned': watch.per_node(),
+                   'vip_writes': {'acknowledged': len(writer.acked), 'failed_attempts': writer.failed,
+                                  'longest_gap_seconds': writer.gap_after(started)},
+                   'probes': probe_delta(before, after),
                    'versions_after_stop': versions(core), 'cordoned_after_stop': cordons(core),
                    'recap': counts(output)}
         policy.delete_namespaced_pod_disruption_budget('web-strict', NAMESPACE)
