@@ -340,6 +340,7 @@ def step_stacked_drain():
     with tempfile.TemporaryDirectory(prefix='caas-upgrade-') as work:
         api_client, _server = api(work)
         core, policy = client.CoreV1Api(api_client), client.PolicyV1Api(api_client)
+        ensure_namespace(core)  # the Writer's
         budget = BudgetOnceControlPlaneUpgraded(api_client, ['cp1', 'cp2', 'cp3'])
         before = probe_logs(core)
         writer, watch = Writer(core, f'upgrade-{int(time.time())}'), NodeWatch(core, TO)
