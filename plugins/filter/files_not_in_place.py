@@ -30,7 +30,7 @@ EXAMPLES = r"""
     src: ca.crt
     dest: /etc/kubernetes/pki/etcd/ca.crt
     mode: "0600"
-  when: pki.files | caas.platform.files_not_in_place({'/etc/kubernetes/pki/etcd/ca.crt': {'mode': '0600'}}) | length > 0
+  when: "pki.files | caas.platform.files_not_in_place({'/etc/kubernetes/pki/etcd/ca.crt': {'mode': '0600'}}) | length > 0"
 """
 
 RETURN = r"""

@@ -10,7 +10,7 @@ short_description: Where the site CA is on every host, or empty when the site ha
 version_added: 0.1.0
 description:
   - Takes C(caas_artifacts_ca_file) (the CA on the controller) and returns the path C(caas.platform.site_ca)
-    installs it at on each host, or an empty string when the variable is empty: the one place that names it, for
+    installs it at on each host, or an empty string when the variable is empty; the one place that names it, for
     tasks that download from the files repository or the mirror on hosts where a role already installed it.
 options:
   _input:
