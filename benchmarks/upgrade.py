@@ -24,8 +24,9 @@ With stacked etcd (the etcd hosts out of the cluster), workers upgraded two at a
                                upgrade_on_drain_failure=keep_cordoned; once the control plane runs 1.36, a
                                PodDisruptionBudget that allows no disruption of the web Deployment: the first batch's
                                drains stop the run, naming it, its nodes left cordoned and marked, the other worker
-                               untouched (the stopped run measured as `upgrade` measures it); the budget deleted, upgrade.yml again resumes and finishes, measured as
-                               `upgrade` measures it (stacked etcd upgraded by kubeadm, its snapshot verified)
+                               untouched (the stopped run measured as `upgrade` measures it); the budget deleted,
+                               upgrade.yml again resumes and finishes, measured the same way (stacked etcd upgraded
+                               by kubeadm, its snapshot verified)
   upgrade.py stacked           both
 
 Run after `scripts/lab build && scripts/lab up && scripts/lab pki` (the build makes 1.35 and 1.36), not beside

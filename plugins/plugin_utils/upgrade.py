@@ -212,3 +212,45 @@ def upgrade_plan(state, target, groups, node_names, releases, etcd, certificates
         problems += _drain_problems(drain, [node_names[h] for h in todo['control_plane'] + todo['workers']])
     plan.update(problems=problems, apply=apply, control_plane=todo['control_plane'], workers=todo['workers'])
     return plan
+
+
+BATCH = re.compile(r'^\s*(\d+)\s*(%?)\s*$')
+BOOLEANS = ('true', 'false', 'yes', 'no', '1', '0', 'on', 'off')
+# name: (default, least, unit)
+WHOLE_NUMBERS = {
+    'upgrade_drain_timeout': (300, 1, 'seconds'),
+    'upgrade_node_ready_timeout': (300, 1, 'seconds'),
+    'upgrade_cert_min_days': (30, 0, 'days'),
+}
+
+
+def _whole(value):
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    return int(value.strip()) if isinstance(value, str) and value.strip().isdigit() else None
+
+
+def settings_problems(settings):
+    """The upgrade's own settings ({name: value}, extra vars arrive as text), each refused with its fix, before the
+    preflight reads anything: a bad one would otherwise stop the run half-way (the workers' play, a drain)."""
+    problems = []
+    batch = settings.get('upgrade_worker_batch', 1)
+    match = None if isinstance(batch, bool) else BATCH.match(str(batch))
+    if not match or int(match.group(1)) < 1 or (match.group(2) and int(match.group(1)) > 100):
+        problems.append('upgrade_worker_batch is %r: set how many workers to upgrade at a time, a number (1 or more) '
+                        'or a percentage of the workers ("25%%", 1 to 100).' % (batch,))
+    for name, (default, least, unit) in WHOLE_NUMBERS.items():
+        value = settings.get(name, default)
+        number = _whole(value)
+        if number is None or number < least:
+            problems.append('%s is %r: set a whole number of %s, %d or more.' % (name, value, unit, least))
+    failure = settings.get('upgrade_on_drain_failure', 'uncordon')
+    if failure not in ('uncordon', 'keep_cordoned'):
+        problems.append('upgrade_on_drain_failure is %r: set uncordon (a node that cannot be drained is schedulable '
+                        'again, the default) or keep_cordoned (it stays cordoned, marked by the upgrade).' % (failure,))
+    allow = settings.get('upgrade_allow_removed_apis', False)
+    if not isinstance(allow, bool) and str(allow).strip().lower() not in BOOLEANS:
+        problems.append('upgrade_allow_removed_apis is %r: set true or false.' % (allow,))
+    return problems

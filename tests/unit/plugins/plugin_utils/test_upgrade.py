@@ -13,6 +13,8 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.caas.platform.plugins.filter.upgrade_node_ready import upgrade_node_ready
 from ansible_collections.caas.platform.plugins.filter.upgrade_plan import upgrade_plan
+from ansible_collections.caas.platform.plugins.filter.upgrade_settings_problems import upgrade_settings_problems
+from ansible_collections.caas.platform.plugins.plugin_utils.upgrade import settings_problems
 
 GROUPS = {'control_plane': ['cp1', 'cp2', 'cp3'], 'workers': ['worker1', 'worker2']}
 NAMES = {host: host for host in GROUPS['control_plane'] + GROUPS['workers']}
@@ -147,3 +149,44 @@ def test_a_node_is_ready_at_the_release_with_its_control_plane_pods():
         upgrade_node_ready([], 'cp1', '1.36.3')
     with pytest.raises(AnsibleFilterError):
         upgrade_plan(state(), '1.36.3', GROUPS, NAMES, RELEASES, ETCD, [], DRAIN)
+
+
+@pytest.mark.parametrize('settings', [
+    {},
+    {'upgrade_worker_batch': 2, 'upgrade_drain_timeout': 60, 'upgrade_on_drain_failure': 'keep_cordoned'},
+    {'upgrade_worker_batch': '2', 'upgrade_drain_timeout': '60', 'upgrade_cert_min_days': '0',
+     'upgrade_allow_removed_apis': 'true'},
+    {'upgrade_worker_batch': '25%', 'upgrade_node_ready_timeout': 600, 'upgrade_allow_removed_apis': False},
+    {'upgrade_worker_batch': '100%'},
+])
+def test_good_settings_pass(settings):
+    assert settings_problems(settings) == []
+
+
+@pytest.mark.parametrize('name, value, says', [
+    ('upgrade_worker_batch', 0, "upgrade_worker_batch is 0: set how many workers"),
+    ('upgrade_worker_batch', '0%', 'a percentage of the workers'),
+    ('upgrade_worker_batch', '150%', "upgrade_worker_batch is '150%'"),
+    ('upgrade_worker_batch', 'two', "upgrade_worker_batch is 'two'"),
+    ('upgrade_worker_batch', True, 'upgrade_worker_batch is True'),
+    ('upgrade_drain_timeout', 0, 'upgrade_drain_timeout is 0: set a whole number of seconds, 1 or more'),
+    ('upgrade_drain_timeout', '5m', "upgrade_drain_timeout is '5m'"),
+    ('upgrade_node_ready_timeout', -1, 'upgrade_node_ready_timeout is -1'),
+    ('upgrade_cert_min_days', 'soon', "upgrade_cert_min_days is 'soon': set a whole number of days, 0 or more"),
+    ('upgrade_on_drain_failure', 'force', "upgrade_on_drain_failure is 'force': set uncordon"),
+    ('upgrade_allow_removed_apis', 'maybe', "upgrade_allow_removed_apis is 'maybe': set true or false"),
+])
+def test_each_bad_setting_is_named_with_its_value_and_fix(name, value, says):
+    problems = settings_problems({name: value})
+    assert len(problems) == 1 and says in problems[0]
+
+
+def test_every_bad_setting_is_reported_at_once():
+    assert len(settings_problems({'upgrade_worker_batch': 0, 'upgrade_drain_timeout': 0,
+                                  'upgrade_on_drain_failure': 'x'})) == 3
+
+
+def test_the_filter_wants_the_settings_by_name():
+    assert upgrade_settings_problems({'upgrade_worker_batch': 3}) == []
+    with pytest.raises(AnsibleFilterError, match='by name'):
+        upgrade_settings_problems(['upgrade_worker_batch'])
