@@ -195,16 +195,20 @@ def versions(core):
             for n in core.list_node().items}
 
 
-def step_site(inventory=None, name='site'):
+def step_site(inventory=None, name='site', publish_inventory=None):
+    """site.yml at the older release and the workload; with publish_inventory, the newer release published too."""
     seconds, output = playbook('site.yml', inventory=inventory or variant(FROM))
     with tempfile.TemporaryDirectory(prefix='caas-upgrade-') as work:
         api_client, _server = api(work)
         placed = workload(api_client)
         core = client.CoreV1Api(api_client)
         time.sleep(30)
-        save(name, {'taken': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()), 'version': FROM,
-                    'site_seconds': seconds, 'recap': counts(output), 'workload': placed,
-                    'versions': versions(core), 'probes_before': probe_logs(core)})
+        result = {'taken': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()), 'version': FROM,
+                  'site_seconds': seconds, 'recap': counts(output), 'workload': placed,
+                  'versions': versions(core), 'probes_before': probe_logs(core)}
+    if publish_inventory is not None:
+        result['publish_seconds'] = playbook('artifacts_publish.yml', inventory=publish_inventory)[0]
+    save(name, result)
 
 
 def step_refusals():
@@ -229,38 +233,45 @@ def step_refusals():
     save('refusals', result)
 
 
+def measured_upgrade(core, inventory, extra=(), expect_failure=False, settle_seconds=0):
+    """upgrade.yml while a client writes a ConfigMap through the API VIP every 100 ms and the probes run: its wall
+    time, its output, and what the writer, the node watch and the probes saw (settle_seconds after it ends)."""
+    ensure_namespace(core)  # the writer's
+    before = probe_logs(core)
+    writer, watch = Writer(core, f'upgrade-{int(time.time())}'), NodeWatch(core, TO)
+    for thread in (writer, watch):
+        thread.start()
+    started = time.time()
+    seconds, output = playbook('upgrade.yml', *extra, inventory=inventory, expect_failure=expect_failure)
+    time.sleep(settle_seconds)
+    for thread in (writer, watch):
+        thread.stop.set()
+        thread.join()
+    return seconds, output, {
+        'node_seconds_cordon_to_ready_uncordoned': watch.per_node(),
+        'vip_writes': {'acknowledged': len(writer.acked), 'failed_attempts': writer.failed,
+                       'longest_gap_seconds': writer.gap_after(started)},
+        'probes': probe_delta(before, probe_logs(core)),
+    }
+
+
 def step_upgrade(inventory=None, extra=(), name='upgrade', downgrade_inventory=None):
     inventory = inventory or variant(TO)
     with tempfile.TemporaryDirectory(prefix='caas-upgrade-') as work:
         api_client, server = api(work)
         core = client.CoreV1Api(api_client)
-        ensure_namespace(core)
         # After a stopped run (step failure) a node may still be NotReady: its probe's log is read through its kubelet.
         wait('every node Ready', lambda: all(any(c.type == 'Ready' and c.status == 'True' for c in n.status.conditions)
                                              for n in core.list_node().items), timeout=600)
-        before = probe_logs(core)
-        writer, watch = Writer(core, f'upgrade-{int(time.time())}'), NodeWatch(core, TO)
-        writer.start()
-        watch.start()
-        started = time.time()
-        seconds, output = playbook('upgrade.yml', *extra, inventory=inventory)
-        time.sleep(10)
-        writer.stop.set()
-        watch.stop.set()
-        writer.join()
-        watch.join()
-        after = probe_logs(core)
+        seconds, output, seen = measured_upgrade(core, inventory, extra, settle_seconds=10)
         snapshot = re.search(r'Snapshot (\S+etcd-upgrade-v[0-9.]+-\S+\.db) on (\S+) \(sha256 (\w+), revision (\d+)', output)
         second_seconds, second = playbook('upgrade.yml', *extra, inventory=inventory)
         changed = {host: c['changed'] for host, c in counts(second).items() if c['changed']}
         _s, downgrade = playbook('upgrade.yml', inventory=downgrade_inventory or variant(FROM), expect_failure=True)
         result = {
             'taken': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()), 'from': FROM, 'to': TO, 'api': server,
-            'upgrade_seconds': seconds, 'recap': counts(output), 'node_seconds_cordon_to_ready_uncordoned': watch.per_node(),
+            'upgrade_seconds': seconds, 'recap': counts(output), **seen,
             'snapshot': dict(zip(('path', 'host', 'sha256', 'revision'), snapshot.groups())) if snapshot else None,
-            'vip_writes': {'acknowledged': len(writer.acked), 'failed_attempts': writer.failed,
-                           'longest_gap_seconds': writer.gap_after(started)},
-            'probes': probe_delta(before, after),
             'versions_after': versions(core),
             'second_run_seconds': second_seconds, 'second_run_changed': changed,
             'downgrade_refused': refused_with(downgrade, 'kubeadm does not downgrade'),
@@ -303,10 +314,7 @@ DRAIN_STOP = ('-e', 'upgrade_worker_batch=2', '-e', 'upgrade_drain_timeout=60', 
 
 
 def step_stacked_site():
-    step_site(stacked_variant(FROM), 'stacked_site')
-    seconds, _o = playbook('artifacts_publish.yml', inventory=stacked_variant(TO))
-    result = json.loads((RESULTS / 'upgrade_stacked_site.json').read_text())
-    save('stacked_site', dict(result, publish_seconds=seconds))
+    step_site(stacked_variant(FROM), 'stacked_site', publish_inventory=stacked_variant(TO))
 
 
 class BudgetOnceControlPlaneUpgraded(threading.Thread):
@@ -341,25 +349,15 @@ def step_stacked_drain():
     with tempfile.TemporaryDirectory(prefix='caas-upgrade-') as work:
         api_client, _server = api(work)
         core, policy = client.CoreV1Api(api_client), client.PolicyV1Api(api_client)
-        ensure_namespace(core)  # the Writer's
         budget = BudgetOnceControlPlaneUpgraded(api_client, ['cp1', 'cp2', 'cp3'])
-        before = probe_logs(core)
-        writer, watch = Writer(core, f'upgrade-{int(time.time())}'), NodeWatch(core, TO)
-        for thread in (budget, writer, watch):
-            thread.start()
+        budget.start()
         started = time.time()
-        seconds, output = playbook('upgrade.yml', *DRAIN_STOP, inventory=inventory, expect_failure=True)
-        for thread in (budget, writer, watch):
-            thread.stop.set()
-            thread.join()
-        after = probe_logs(core)
+        seconds, output, seen = measured_upgrade(core, inventory, DRAIN_STOP, expect_failure=True)
+        budget.stop.set()
+        budget.join()
         stopped = {'seconds': seconds, 'budget_created_after_seconds': round(budget.created - started, 1)
                    if budget.created else None,
-                   'message': refused_with(output, 'did not finish within'),
-                   'node_seconds_cordon_to_ready_uncordoned': watch.per_node(),
-                   'vip_writes': {'acknowledged': len(writer.acked), 'failed_attempts': writer.failed,
-                                  'longest_gap_seconds': writer.gap_after(started)},
-                   'probes': probe_delta(before, after),
+                   'message': refused_with(output, 'did not finish within'), **seen,
                    'versions_after_stop': versions(core), 'cordoned_after_stop': cordons(core),
                    'recap': counts(output)}
         policy.delete_namespaced_pod_disruption_budget('web-strict', NAMESPACE)
@@ -378,5 +376,4 @@ GROUPS = {'all': ('site', 'refusals', 'failure'), 'stacked': ('stacked-site', 's
 
 if __name__ == '__main__':
     ARGS = sys.argv[1:]
-    run_steps({k: STEPS[k] for k in GROUPS[ARGS[0]]} if ARGS and ARGS[0] in GROUPS and len(ARGS) == 1 else STEPS,
-              ['all'] if len(ARGS) == 1 and ARGS[0] in GROUPS else ARGS, __doc__)
+    run_steps(STEPS, list(GROUPS[ARGS[0]]) if len(ARGS) == 1 and ARGS[0] in GROUPS else ARGS, __doc__)
