@@ -59,6 +59,8 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.caas.platform.plugins.filter.files_not_in_place import files_not_in_place
+
 CERT = {'type': 'file', 'owner': 'root', 'group': 'root', 'mode': '0644'}
 KEY = {'type': 'file', 'owner': 'root', 'group': 'root', 'mode': '0600'}
 
@@ -67,25 +69,22 @@ def _file(read):
     return read if isinstance(read, dict) and read.get('type') == 'file' else None
 
 
-def _as(read, sha256, attributes):
-    return read is not None and read.get('sha256') == sha256 and all(read.get(k) == v for k, v in attributes.items())
-
-
 def etcd_ca_state(reads, ca_cert, ca_key):
     if not isinstance(reads, dict):
         raise AnsibleFilterError('etcd_ca_state: the input must map each member to its read files, got %r' % (reads,))
     pairs = [(host, _file((files or {}).get(ca_cert)), _file((files or {}).get(ca_key))) for host, files in reads.items()]
-    holders = [host for host, cert, key in pairs if cert and key]
+    holders = [(host, cert, key) for host, cert, key in pairs if cert and key]
     checksums = []
     for _host, cert, _key in pairs:
         if cert and cert.get('sha256') not in checksums:
             checksums.append(cert.get('sha256'))
     in_place = []
     if holders:
-        _host, source_cert, source_key = next(pair for pair in pairs if pair[0] == holders[0])
-        in_place = [host for host, cert, key in pairs
-                    if _as(cert, source_cert['sha256'], CERT) and _as(key, source_key['sha256'], KEY)]
-    return dict(holders=holders, checksums=checksums, in_place=in_place)
+        # The first holder's copy, with the owner and modes every member's must have.
+        _host, source_cert, source_key = holders[0]
+        wanted = {ca_cert: dict(CERT, sha256=source_cert['sha256']), ca_key: dict(KEY, sha256=source_key['sha256'])}
+        in_place = [host for host, files in reads.items() if not files_not_in_place(files or {}, wanted)]
+    return dict(holders=[host for host, _cert, _key in holders], checksums=checksums, in_place=in_place)
 
 
 class FilterModule:
