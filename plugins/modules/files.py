@@ -13,7 +13,7 @@ description:
   - Brings a list of paths to their wanted state in a single module run, where one M(ansible.builtin.copy),
     M(ansible.builtin.file) or M(ansible.builtin.lineinfile) task per path would start a module per path. On a
     re-run that changes nothing, this is what keeps the node layer fast.
-  - Each item is a file with given O(items[].content), a directory, an absent path, the C(settings) of a key/value
+  - Each item is a file with given O(items[].content) (or O(items[].secret_content)), a directory, an absent path, the C(settings) of a key/value
     file such as C(/etc/login.defs), or only the owner, group and mode of a path that may not exist.
   - Files are written atomically; a O(items[].validate) command checks new content before it replaces the old.
 options:
@@ -37,6 +37,12 @@ options:
         default: file
       content:
         description: The whole content of the file.
+        type: str
+      secret_content:
+        description:
+          - The whole content of a file that holds a secret (a key, a password). Never shown in the diff, the
+            module's output or its invocation.
+          - Give the file a restrictive O(items[].mode) such as C("0600").
         type: str
       settings:
         description: Keys to set in a key/value file, each on its own line as KEY, separator, VALUE.
@@ -65,7 +71,7 @@ attributes:
     description: Reports which paths would change, and changes nothing.
   diff_mode:
     support: full
-    description: Shows the content of each changed file before and after.
+    description: Shows the content of each changed file before and after, except O(items[].secret_content).
   platform:
     support: full
     platforms: posix
@@ -104,6 +110,12 @@ changed_paths:
   type: list
   elements: str
   sample: [/etc/issue.net, /etc/login.defs]
+missing_paths:
+  description: The paths of C(attributes) items that do not exist (and were skipped).
+  returned: always
+  type: list
+  elements: str
+  sample: [/etc/kubernetes/kubelet.conf]
 """
 
 import os
@@ -119,7 +131,7 @@ def attributes(module, item, changed, diff):
 
 
 def apply_item(module, item):
-    """Bring one path to its state; returns (changed, diff)."""
+    """Bring one path to its state; returns (changed, diff), changed None for an attributes item's missing path."""
     path, state = item['path'], item['state']
     diff = {'before': {'path': path}, 'after': {'path': path}}
     if state == 'absent':
@@ -133,7 +145,7 @@ def apply_item(module, item):
         return True, {'before': path + ' present\n', 'after': path + ' absent\n'}
     if state == 'attributes':
         if not os.path.lexists(path):
-            return False, None
+            return None, None
         return attributes(module, item, False, diff), None
     if state == 'directory':
         changed = False
@@ -146,7 +158,10 @@ def apply_item(module, item):
         return attributes(module, item, changed, diff), None
 
     before = read_file(path)
-    if item.get('content') is not None:
+    secret = item.get('secret_content') is not None
+    if secret:
+        content = item['secret_content']
+    elif item.get('content') is not None:
         content = item['content']
     elif item.get('settings') is not None:
         if before is None and module.check_mode:
@@ -156,11 +171,14 @@ def apply_item(module, item):
             module.fail_json(msg='%s does not exist: settings edit an existing file' % path)
         content = set_keys(before, dict((k, str(v)) for k, v in item['settings'].items()), item['separator'])
     else:
-        module.fail_json(msg='%s: a file item needs content or settings' % path)
+        module.fail_json(msg='%s: a file item needs content, secret_content or settings' % path)
     changed = before != content
     if changed and not module.check_mode:
         write_atomic(module, path, content, validate=item.get('validate'))
-    file_diff = {'before': before or '', 'after': content, 'before_header': path, 'after_header': path} if changed else None
+    file_diff = None
+    if changed:
+        shown = ('', '(secret content)\n') if secret else (before or '', content)
+        file_diff = {'before': shown[0], 'after': shown[1], 'before_header': path, 'after_header': path}
     if module.check_mode and before is None:
         return True, file_diff
     return attributes(module, item, changed, diff), file_diff
@@ -174,6 +192,7 @@ def main():
                 path=dict(type='path', required=True),
                 state=dict(type='str', choices=['file', 'directory', 'absent', 'attributes'], default='file'),
                 content=dict(type='str'),
+                secret_content=dict(type='str', no_log=True),
                 settings=dict(type='dict'),
                 separator=dict(type='str', default=' '),
                 owner=dict(type='str'),
@@ -181,18 +200,20 @@ def main():
                 mode=dict(type='str'),
                 validate=dict(type='str'),
             ),
-            mutually_exclusive=[('content', 'settings')],
+            mutually_exclusive=[('content', 'secret_content', 'settings')],
         )),
         supports_check_mode=True,
     )
-    changed_paths, diffs = [], []
+    changed_paths, missing_paths, diffs = [], [], []
     for item in module.params['items']:
         changed, diff = apply_item(module, item)
-        if changed:
+        if changed is None:
+            missing_paths.append(item['path'])
+        elif changed:
             changed_paths.append(item['path'])
             if diff:
                 diffs.append(diff)
-    result = dict(changed=bool(changed_paths), changed_paths=changed_paths)
+    result = dict(changed=bool(changed_paths), changed_paths=changed_paths, missing_paths=missing_paths)
     if module._diff:
         result['diff'] = diffs
     module.exit_json(**result)

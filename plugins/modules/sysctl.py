@@ -30,7 +30,8 @@ options:
   global_keys:
     description:
       - C(apply) writes and applies keys shared by the whole kernel, as on a real host.
-      - C(report) leaves them out of the file and the kernel and returns how the kernel differs in RV(global_drift).
+      - C(report) leaves them out of the file and the kernel, returns how the kernel differs in RV(global_drift), and
+        warns when it does.
     type: str
     choices: [apply, report]
     default: apply
@@ -194,6 +195,10 @@ def main():
             if key not in resetting:
                 write_proc(module, key, applied)
 
+    if global_drift:
+        # A host that shares its kernel (a container): the machine's owner sets these, not this module.
+        module.warn('%s: kernel-wide parameters are left to the machine (global_keys report), and its kernel differs in %s'
+                    % (path, ', '.join('%s (%s, wanted %s)' % (k, v['current'], v['wanted']) for k, v in global_drift.items())))
     result = dict(changed=file_changed or bool(applied), file_changed=file_changed, applied=applied,
                   overridden=overridden, global_drift=global_drift, missing=missing)
     if module._diff:

@@ -60,3 +60,21 @@ def test_validation_failure_keeps_the_old_file(run_module, tmp_path):
 def test_settings_need_an_existing_file(run_module, tmp_path):
     result = run_module('files', expect_failure=True, items=[{'path': str(tmp_path / 'nope'), 'settings': {'A': 1}}])
     assert 'settings edit an existing file' in result['msg']
+
+
+def test_secret_content_is_never_shown(run_module, tmp_path):
+    target = tmp_path / 'encryption.yaml'
+    secret = 'secret: c2VjcmV0LWtleS0zMi1ieXRlcy1sb25nLi4uLi4uLi4=\n'
+    items = [{'path': str(target), 'secret_content': secret, 'mode': '0600'},
+             {'path': str(tmp_path / 'kubelet.conf'), 'state': 'attributes', 'mode': '0600'}]
+    first = run_module('files', items=items, _ansible_diff=True)
+    assert first['changed_paths'] == [str(target)] and first['missing_paths'] == [str(tmp_path / 'kubelet.conf')]
+    assert target.read_text() == secret and mode(target) == '0o600'
+    # Neither the diff nor the invocation holds the secret.
+    assert 'c2VjcmV0' not in repr(first)
+    assert first['diff'][0]['after'] == '(secret content)\n'
+    target.write_text('another key\n')
+    changed = run_module('files', items=items, _ansible_diff=True)
+    assert changed['changed'] and 'another key' not in repr(changed) and 'c2VjcmV0' not in repr(changed)
+    assert target.read_text() == secret
+    assert run_module('files', items=items)['changed'] is False
