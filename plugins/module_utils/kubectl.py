@@ -29,10 +29,13 @@ MISSING_NAMESPACE = re.compile(r'namespaces "([^"]+)" not found')
 
 
 # What kubectl gets while the API VIP hands a request to an API server that is (re)starting, as during an upgrade: a
-# refused or dropped connection, or, for a moment before its RBAC caches have synced, Forbidden even for the admin.
-TRANSIENT = re.compile(r'connection refused|is forbidden|ServiceUnavailable|currently unable to handle the request|'
-                       r'TLS handshake timeout|i/o timeout|\bEOF\b|Unable to connect to the server|'
-                       r'etcdserver: leader changed|context deadline exceeded', re.I)
+# refused or dropped connection, or, for a moment before its RBAC caches have synced, Forbidden even for the admin;
+# or no answer within kubectl's own timeout (Client.Timeout: on the loaded lab, kubectl's OpenAPI download through
+# the VIP went unanswered for 32 s while a control-plane node joined).
+TRANSIENT = re.compile(r'connection refused|connection to the server \S+ was refused|is forbidden|ServiceUnavailable|'
+                       r'currently unable to handle the request|TLS handshake timeout|i/o timeout|\bEOF\b|'
+                       r'Unable to connect to the server|etcdserver: leader changed|context deadline exceeded|'
+                       r'Client\.Timeout exceeded', re.I)
 
 
 class KubectlError(CommandError):
@@ -99,14 +102,17 @@ class ManifestFile(PrivateFile):
 
 
 def server_side_apply(module, kubectl, kubeconfig, path, field_manager, force_conflicts, check_mode):
-    """Diff, then apply when something differs (not in check mode). Returns (changed, diff text, names applied)."""
+    """Diff, then apply when something differs (not in check mode), each retried on TRANSIENT errors (run_retrying).
+    Returns (changed, diff text, names applied)."""
     flags = apply_flags(field_manager, force_conflicts)
-    rc, stdout, stderr = module.run_command(base_argv(kubectl, kubeconfig) + ['diff'] + flags + ['-f', path])
+    # kubectl diff exits 1 when it found differences: an answer, not an error.
+    rc, stdout, stderr = run_retrying(module, base_argv(kubectl, kubeconfig) + ['diff'] + flags + ['-f', path],
+                                      answers=(0, 1))
     changed, diff = interpret_diff(rc, stdout, stderr)
     if not changed or check_mode:
         return changed, diff, []
-    rc, stdout, stderr = module.run_command(base_argv(kubectl, kubeconfig) + ['apply'] + flags
-                                            + ['-f', path, '-o', 'name'])
+    rc, stdout, stderr = run_retrying(module, base_argv(kubectl, kubeconfig) + ['apply'] + flags
+                                      + ['-f', path, '-o', 'name'])
     if rc != 0:
         raise KubectlError('kubectl apply failed (rc=%d): %s' % (rc, command_message(stdout, stderr)))
     return True, diff, resource_names(stdout)
@@ -123,14 +129,15 @@ def attempts_within(seconds, delay=5):
     return max(1, int(seconds) // delay + 1)
 
 
-def run_retrying(module, argv, attempts=None, delay=5, data=None):
-    """kubectl's (rc, stdout, stderr), run again while its error is one a (re)starting API server gives
-    (TRANSIENT), up to attempts times (default: as many as the module's api_wait option allows, or 12); the last
-    answer otherwise. The caller judges rc."""
+def run_retrying(module, argv, attempts=None, delay=5, data=None, answers=(0,)):
+    """kubectl's (rc, stdout, stderr), run again while it exits with a code not in answers and its error (stderr)
+    is one a (re)starting API server gives (TRANSIENT), up to attempts times (default: as many as the module's
+    api_wait option allows, or 12); the last answer otherwise. The caller judges rc. Only stderr is searched: stdout
+    is the objects themselves (a diff of a ConfigMap may well say EOF)."""
     attempts = attempts or attempts_within(module.params.get('api_wait', 60), delay)
     for attempt in range(1, attempts + 1):
         rc, stdout, stderr = module.run_command(argv, data=data)
-        if rc == 0 or attempt == attempts or not TRANSIENT.search(stderr or stdout or ''):
+        if rc in answers or attempt == attempts or not TRANSIENT.search(stderr or ''):
             return rc, stdout, stderr
         time.sleep(delay)
     return rc, stdout, stderr

@@ -14,6 +14,9 @@ description:
   - Asks the API server first (C(kubectl diff --server-side)); applies (C(kubectl apply --server-side)) only when the
     dry run says something would change, so a second run reports no change.
   - Fields are owned by O(field_manager); fields other managers set (controllers, defaults) are left alone.
+  - A diff or apply that fails the way a restarting or just-joined API server makes it fail (a refused connection, no
+    answer in time) is tried again for up to O(api_wait) seconds; other errors are reported at once. Server-side
+    apply of the same objects is idempotent, so a repeated apply changes nothing more.
   - Errors carry kubectl's own message.
 options:
   definition:
@@ -37,6 +40,7 @@ options:
 extends_documentation_fragment:
   - caas.platform.kubeadm.kubectl
   - caas.platform.kubeadm.cluster
+  - caas.platform.kubeadm.api_wait
 author:
   - caas.platform maintainers (@caas-platform)
 attributes:
@@ -99,7 +103,7 @@ from ansible_collections.caas.platform.plugins.module_utils.kubectl import (
 
 
 def main():
-    spec = argument_spec('kubectl', 'cluster')
+    spec = argument_spec('kubectl', 'cluster', 'api_wait')
     spec.update(definition=dict(type='list', elements='dict'), src=dict(type='path'),
                 field_manager=dict(type='str', default='caas-platform'),
                 force_conflicts=dict(type='bool', default=False))

@@ -45,14 +45,24 @@ UNLISTED_MODULES = {
 }
 
 
-def go_env(cgo=False, nosumdb=(), mod='mod'):
+# Go settings a recipe may add (GoBuild.settings): they change what is built, so they are part of its stamp.
+RECIPE_SETTINGS = ('GOEXPERIMENT',)
+
+
+def go_env(cgo=False, nosumdb=(), mod='mod', settings=()):
     """The caller's environment without the settings that would change what is built, plus ours;
-    nosumdb: modules to fetch without the checksum database (UNLISTED_MODULES); mod: -mod= (vendor, readonly)."""
+    nosumdb: modules to fetch without the checksum database (UNLISTED_MODULES); mod: -mod= (vendor, readonly);
+    settings: the recipe's (name, value) pairs, names from RECIPE_SETTINGS."""
     env = {k: v for k, v in os.environ.items()
            if k in GO_FETCH_SETTINGS or not (k.startswith(('GO', 'CGO_')) or k in ('CC', 'CXX'))}
     env.update(PATH=f'{Path(GO).parent}:{env.get("PATH", "/usr/bin:/bin")}', GOENV='off', GOTOOLCHAIN=GO_TOOLCHAIN,
                GOMODCACHE=str(BUILD_DIR / 'go' / 'mod'), GOCACHE=str(BUILD_DIR / 'go' / 'cache'), GOFLAGS=f'-mod={mod}',
                GOOS='linux', GOARCH=ARCH, CGO_ENABLED='1' if cgo else '0')
+    unknown = sorted(name for name, _value in settings if name not in RECIPE_SETTINGS)
+    if unknown:
+        raise BuildError(f'a recipe sets {", ".join(unknown)}: only {", ".join(RECIPE_SETTINGS)} may be set by a '
+                         'recipe (the builder owns the others)')
+    env.update(settings)
     if cgo:
         env['CC'] = 'gcc'
     if nosumdb:
@@ -60,10 +70,10 @@ def go_env(cgo=False, nosumdb=(), mod='mod'):
     return env
 
 
-def go(*args, cwd=None, cgo=False, capture=False, nosumdb=(), mod='mod', root=None):
+def go(*args, cwd=None, cgo=False, capture=False, nosumdb=(), mod='mod', root=None, settings=()):
     """The go command; with root, chrooted into that build root (in a mount namespace of its own, Go's toolchain
     and CAAS_BUILD_DIR bound at their paths), for cgo against another release's libraries."""
-    env = go_env(cgo, nosumdb, mod)
+    env = go_env(cgo, nosumdb, mod, settings)
     if root is None:
         return run(GO, *args, env=env, cwd=cwd or BUILD_DIR, capture=capture)
     goroot = Path(GO).parents[1]
@@ -138,6 +148,7 @@ class GoBuild:
     archive: SourceArchive | None = None        # built from this snapshot, not from the module proxy's zip
     edits: tuple = ()           # (file, old, new): changes to the snapshot's sources, each saying why in the recipe
     build_root: tuple = ()      # (codename, packages): cgo in a root of that Debian release's packages
+    settings: tuple = ()        # (name, value): Go settings upstream's build sets too (RECIPE_SETTINGS)
 
 
 @dataclass(frozen=True)
@@ -176,7 +187,7 @@ def prepare_go_source(spec):
     src.mkdir(parents=True, exist_ok=True)
     (src / 'go.mod').write_text(seed)
     (src / 'tools.go').write_text(tools_go(spec))
-    go('mod', 'tidy', *spec.tidy_flags, cwd=src, nosumdb=unlisted_modules(spec))
+    go('mod', 'tidy', *spec.tidy_flags, cwd=src, nosumdb=unlisted_modules(spec), settings=spec.settings)
     seed_file.write_text(seed)
     return src
 
@@ -277,18 +288,19 @@ def go_build(spec):
                     else root_packages),
               'binaries': [asdict(b) for b in spec.binaries],
               **({'archive': asdict(spec.archive)} if spec.archive else {}),
-              **({'edits': [list(e) for e in spec.edits]} if spec.edits else {})}
+              **({'edits': [list(e) for e in spec.edits]} if spec.edits else {}),
+              **({'settings': [list(e) for e in spec.settings]} if spec.settings else {})}
 
     def produce(tmp):
         if spec.archive:
             src = unpack_archive(spec)
             mod = 'vendor' if (src / 'vendor').is_dir() else 'readonly'
             for command in go_build_commands(spec, tmp):
-                go(*command, cwd=src, cgo=spec.cgo, mod=mod, root=root)
+                go(*command, cwd=src, cgo=spec.cgo, mod=mod, root=root, settings=spec.settings)
             return
         src = prepare_go_source(spec)
         for command in go_build_commands(spec, tmp):
-            go(*command, cwd=src, cgo=spec.cgo, nosumdb=unlisted_modules(spec))
+            go(*command, cwd=src, cgo=spec.cgo, nosumdb=unlisted_modules(spec), settings=spec.settings)
 
     outputs, cached = stamped(out_dir, inputs, produce)
     remember('go', f'{spec.component} {spec.version}', canonical(inputs), outputs)

@@ -147,20 +147,22 @@ def busybox_image(entry):
     if upstream_version != entry['tag']:
         raise BuildError(f'Debian has busybox-static {packages["busybox-static"]}, the manifest says {entry["tag"]}')
 
-    def populate(root):
-        with scratch_dir() as unpacked:
-            extract_debs(debian_debs(packages), Path(unpacked))
-            busybox = Path(unpacked) / 'bin' / 'busybox'
-            applets = run(busybox, '--list-full', capture=True).split()
-            base_files(root)
-            install(busybox, root / 'bin' / 'busybox')
-        for applet in applets:
-            if '/' in applet and applet != 'bin/busybox':
-                (root / applet).parent.mkdir(parents=True, exist_ok=True)
-                (root / applet).symlink_to('/bin/busybox')
+    return ImageSpec(entry['image'], entry['tag'], {'debian': packages},
+                     functools.partial(populate_busybox, packages=packages), {'cmd': ['sh'], 'env': [IMAGE_PATH_ENV]})
 
-    return ImageSpec(entry['image'], entry['tag'], {'debian': packages}, populate,
-                     {'cmd': ['sh'], 'env': [IMAGE_PATH_ENV]})
+
+def populate_busybox(root, packages):
+    """base_files, /bin/busybox of packages (a closure with busybox-static) and a symlink per applet."""
+    with scratch_dir() as unpacked:
+        extract_debs(debian_debs(packages), Path(unpacked))
+        busybox = Path(unpacked) / 'bin' / 'busybox'
+        applets = run(busybox, '--list-full', capture=True).split()
+        base_files(root)
+        install(busybox, root / 'bin' / 'busybox')
+    for applet in applets:
+        if '/' in applet and applet != 'bin/busybox':
+            (root / applet).parent.mkdir(parents=True, exist_ok=True)
+            (root / applet).symlink_to('/bin/busybox')
 
 
 def check_stamp(root, command, tag):
@@ -547,24 +549,35 @@ def image_archive(bundle, entry):
     return bundle / 'images' / entry['image'] / f'{entry["tag"]}.oci.tar'
 
 
-def build_image(spec, bundle):
-    """images/<image>/<tag>.oci.tar unless its stamp records the same inputs. Returns (digest, cached)."""
-    dest = image_archive(bundle, {'image': spec.image, 'tag': spec.tag})
+def build_archive(bundle, image, tag, inputs, write_layout):
+    """images/<image>/<tag>.oci.tar from the OCI layout write_layout(layout, scratch) makes, unless its stamp
+    records the same inputs. Returns (manifest digest, cached)."""
+    dest = image_archive(bundle, {'image': image, 'tag': tag})
     stamp_path = bundle_stamp_path(dest)
-    inputs = canonical({'revision': spec.revision, 'buildah': buildah_version(), 'config': spec.config, 'arch': ARCH,
-                        'contents': spec.inputs, **({'owners': spec.owners} if spec.owners else {}),
-                        **({'base': sha256_file(spec.base)} if spec.base else {})})
+    inputs = canonical(inputs)
     stamp = read_json(stamp_path)
     if stamp and stamp['inputs'] == inputs and dest.is_file() and sha256_file(dest) == stamp['archive_sha256']:
-        remember('artifacts', f'{spec.image}:{spec.tag}', inputs, stamp['digest'])
+        remember('artifacts', f'{image}:{tag}', inputs, stamp['digest'])
         return stamp['digest'], True
     with scratch_dir() as tmp:
-        root, layout = Path(tmp) / 'rootfs', Path(tmp) / 'oci'
-        root.mkdir()
-        spec.populate(root)
-        commit_image(spec, root, layout)
+        layout = Path(tmp) / 'oci'
+        write_layout(layout, Path(tmp))
         digest = manifest_digest(layout)
         pack_oci_archive(layout, dest)
     write_json(stamp_path, {'inputs': inputs, 'digest': digest, 'archive_sha256': sha256_file(dest)})
-    remember('artifacts', f'{spec.image}:{spec.tag}', inputs, digest)
+    remember('artifacts', f'{image}:{tag}', inputs, digest)
     return digest, False
+
+
+def build_image(spec, bundle):
+    """images/<image>/<tag>.oci.tar, its root filesystem committed by buildah. Returns (digest, cached)."""
+    inputs = {'revision': spec.revision, 'buildah': buildah_version(), 'config': spec.config, 'arch': ARCH,
+              'contents': spec.inputs, **({'owners': spec.owners} if spec.owners else {}),
+              **({'base': sha256_file(spec.base)} if spec.base else {})}
+
+    def write_layout(layout, tmp):
+        root = tmp / 'rootfs'
+        root.mkdir()
+        spec.populate(root)
+        commit_image(spec, root, layout)
+    return build_archive(bundle, spec.image, spec.tag, inputs, write_layout)

@@ -110,6 +110,15 @@ def kube_bench(version):
         GoBinary('kube-bench', module, ldflags=f'-X {module}/cmd.KubeBenchVersion={tag}')])
 
 
+def trivy(version):
+    """Trivy as upstream's goreleaser builds it (static, app.ver stamped without its v), with GOEXPERIMENT=jsonv2
+    as upstream sets for every build: v0.74.0 imports encoding/json/v2, which Go 1.26 builds only in that
+    experiment ("build constraints exclude all Go files" without it). The scanner Harbor's Trivy adapter runs."""
+    tag, module = f'v{version}', 'github.com/aquasecurity/trivy'
+    return GoBuild('trivy', tag, {module: tag}, settings=(('GOEXPERIMENT', 'jsonv2'),), binaries=[
+        GoBinary('trivy', f'{module}/cmd/trivy', ldflags=f'-X {module}/pkg/version/app.ver={version}')])
+
+
 def coredns(version):
     tag, module = f'v{version}', 'github.com/coredns/coredns'
     return GoBuild('coredns', tag, {module: tag}, binaries=[GoBinary('coredns', module)])

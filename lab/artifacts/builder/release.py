@@ -28,6 +28,8 @@ from .recipes import (
     runc,
     csi_sidecar)
 from .bundle import bundle_file
+from .debian import debian_closure
+from .scanning import debian_release, scan_target_image, trivy_db, trivy_db_artifact
 from .images import (
     build_image,
     image_archive,
@@ -76,7 +78,7 @@ IMAGE_RECIPES = {**{name: ('kubernetes', functools.partial(kubernetes_image, nam
                     for name, (component, _module) in CSI_SIDECARS.items()}}
 # Images whose first layers are another image of the bundle (the recipe gets its archive after the Builts).
 IMAGE_BASES = {'rook-ceph': 'ceph', 'cephcsi': 'ceph'}
-TEST_IMAGE_RECIPES = {'busybox': busybox_image}
+TEST_IMAGE_RECIPES = {'busybox': busybox_image, 'scan-target': scan_target_image}
 
 
 class Release:
@@ -173,6 +175,11 @@ class Release:
         return self.builds[('base', name)]
 
     def test_image(self, name, entry):
+        if name == 'trivy-db':
+            # The vulnerability database of the Trivy the entry names, for the Debian release the images are of.
+            release = debian_release(debian_closure(['base-files']))
+            database = self.timed('build trivy-db', lambda: trivy_db(entry['trivy'], release))
+            return self.timed(f'test image {name}', lambda: trivy_db_artifact(entry, database, self.bundle))
         if name not in TEST_IMAGE_RECIPES:
             raise BuildError(f'no recipe for the test image {name}')
         return self.timed(f'test image {name}', lambda: build_image(TEST_IMAGE_RECIPES[name](entry), self.bundle))

@@ -1,7 +1,8 @@
-// trivydb writes the lab's Trivy vulnerability database: one Debian 12 advisory for the lab's scan-target test
+// trivydb writes the lab's Trivy vulnerability database: one Debian advisory for the lab's scan-target test
 // package, written with trivy-db itself (the library Trivy reads it with), so a scan finds exactly one known
-// vulnerability with no network. Usage: trivydb DIR (writes DIR/trivy.db and DIR/metadata.json).
-// Not wired into lab/artifacts/build.py yet (docs/design/registry-build-plan.md, step 1).
+// vulnerability with no network. Usage: trivydb DIR RELEASE UPDATED_AT (writes DIR/trivy.db and DIR/metadata.json;
+// RELEASE is the Debian major the advisory is for, UPDATED_AT an RFC 3339 time: the build passes the trivy-db
+// module's date, so the same inputs give the same database). lab/artifacts/builder/scanning.py builds and runs it.
 package main
 
 import (
@@ -19,24 +20,27 @@ import (
 // The advisory: the scan-target package at a version below FixedVersion is vulnerable. The ID is the lab's own,
 // so it can never be mistaken for a real CVE.
 const (
-	release      = "12"
 	sourcePkg    = "caas-scan-target"
 	advisoryID   = "CAAS-LAB-0001"
 	fixedVersion = "1.0-2"
 )
 
 func main() {
-	if len(os.Args) != 2 {
-		log.Fatal("usage: trivydb DIR")
+	if len(os.Args) != 4 {
+		log.Fatal("usage: trivydb DIR RELEASE UPDATED_AT")
 	}
-	dir := os.Args[1]
+	dir, release := os.Args[1], os.Args[2]
+	updatedAt, err := time.Parse(time.RFC3339, os.Args[3])
+	if err != nil {
+		log.Fatal(err)
+	}
 	if err := db.Init(dir); err != nil {
 		log.Fatal(err)
 	}
 	defer db.Close()
 	platform := bucket.NewDebian(release).Name()
 	dbc := db.Config{}
-	err := dbc.BatchUpdate(func(tx *bolt.Tx) error {
+	err = dbc.BatchUpdate(func(tx *bolt.Tx) error {
 		if err := dbc.PutDataSource(tx, platform, types.DataSource{ID: "debian", Name: "caas.platform lab"}); err != nil {
 			return err
 		}
@@ -51,8 +55,8 @@ func main() {
 	}
 	// Trivy refuses --skip-db-update with a DB whose Version is not its SchemaVersion; NextUpdate far ahead keeps
 	// an offline scan from wanting a newer one.
-	now := time.Now().UTC().Truncate(time.Second)
-	meta := metadata.Metadata{Version: db.SchemaVersion, NextUpdate: now.AddDate(1, 0, 0), UpdatedAt: now}
+	updatedAt = updatedAt.UTC()
+	meta := metadata.Metadata{Version: db.SchemaVersion, NextUpdate: updatedAt.AddDate(10, 0, 0), UpdatedAt: updatedAt}
 	if err := metadata.NewClient(dir).Update(meta); err != nil {
 		log.Fatal(err)
 	}

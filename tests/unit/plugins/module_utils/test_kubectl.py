@@ -72,3 +72,23 @@ def test_differences_with_warnings_are_differences_and_errors_are_errors():
     assert kubectl.interpret_diff(1, 'diff', 'Warning: would violate PodSecurity "restricted"\n') == (True, 'diff')
     with pytest.raises(kubectl.KubectlError, match='Error from server'):
         kubectl.interpret_diff(1, '', 'Error from server (Forbidden): ippools is forbidden\n')
+
+
+@pytest.mark.parametrize('stderr', [
+    # The lab's lifecycle check, a control-plane node joining (the VIP's address shortened).
+    'error: error validating "STDIN": error validating data: failed to download openapi: Get '
+    '"https://10.250.0.10:6443/openapi/v2?timeout=32s": net/http: request canceled (Client.Timeout exceeded while '
+    'awaiting headers); if you choose to ignore these errors, turn validation off with --validate=false',
+    'The connection to the server 10.250.0.10:6443 was refused - did you specify the right host or port?',
+    'Error from server: etcdserver: leader changed',
+])
+def test_what_a_restarting_or_joining_api_server_gives_is_retried(stderr):
+    assert kubectl.TRANSIENT.search(stderr)
+
+
+@pytest.mark.parametrize('stderr', [
+    'Error from server (Invalid): error when creating "STDIN": Deployment.apps "web" is invalid',
+    'error: the server doesn\'t have a resource type "widgets"',
+])
+def test_errors_of_the_request_itself_are_not_retried(stderr):
+    assert not kubectl.TRANSIENT.search(stderr)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import glob
 import os
 import tempfile
+import time
 
 import pytest
 
@@ -25,11 +26,20 @@ def private_files():
 def test_kubectls_own_error_and_no_manifest_left(run_module, kubectl_path, unreachable_cluster, check_mode):
     before = private_files()
     result = run_module('kubectl_apply', expect_failure=True, definition=[CONFIG_MAP], kubectl_path=kubectl_path,
-                        kubeconfig=unreachable_cluster, _ansible_check_mode=check_mode)
+                        kubeconfig=unreachable_cluster, api_wait=0, _ansible_check_mode=check_mode)
     assert result['msg'].startswith('kubectl diff failed (rc=2): error: ')
     assert 'connection refused' in result['msg']
     assert 'secret-value' not in result['msg']
     assert private_files() == before
+
+
+def test_a_refused_connection_is_tried_again_for_api_wait_seconds(run_module, kubectl_path, unreachable_cluster):
+    """What an API server that is restarting behind the VIP gives: kubectl runs again, every 5 s, until api_wait."""
+    started = time.monotonic()
+    result = run_module('kubectl_apply', expect_failure=True, definition=[CONFIG_MAP], kubectl_path=kubectl_path,
+                        kubeconfig=unreachable_cluster, api_wait=5)
+    assert time.monotonic() - started >= 5
+    assert 'connection refused' in result['msg']
 
 
 def test_objects_without_identity_are_refused_before_kubectl_runs(run_module, unreachable_cluster):
