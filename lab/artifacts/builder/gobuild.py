@@ -49,15 +49,18 @@ UNLISTED_MODULES = {
 RECIPE_SETTINGS = ('GOEXPERIMENT',)
 
 
-def go_env(cgo=False, nosumdb=(), mod='mod', settings=()):
+def go_env(cgo=False, nosumdb=(), mod='mod', settings=(), gopath=None):
     """The caller's environment without the settings that would change what is built, plus ours;
     nosumdb: modules to fetch without the checksum database (UNLISTED_MODULES); mod: -mod= (vendor, readonly);
-    settings: the recipe's (name, value) pairs, names from RECIPE_SETTINGS."""
+    settings: the recipe's (name, value) pairs, names from RECIPE_SETTINGS; gopath: build in GOPATH mode there
+    (no modules, so no -mod)."""
     env = {k: v for k, v in os.environ.items()
            if k in GO_FETCH_SETTINGS or not (k.startswith(('GO', 'CGO_')) or k in ('CC', 'CXX'))}
     env.update(PATH=f'{Path(GO).parent}:{env.get("PATH", "/usr/bin:/bin")}', GOENV='off', GOTOOLCHAIN=GO_TOOLCHAIN,
                GOMODCACHE=str(BUILD_DIR / 'go' / 'mod'), GOCACHE=str(BUILD_DIR / 'go' / 'cache'), GOFLAGS=f'-mod={mod}',
                GOOS='linux', GOARCH=ARCH, CGO_ENABLED='1' if cgo else '0')
+    if gopath:
+        env.update(GO111MODULE='off', GOPATH=str(gopath), GOFLAGS='')
     unknown = sorted(name for name, _value in settings if name not in RECIPE_SETTINGS)
     if unknown:
         raise BuildError(f'a recipe sets {", ".join(unknown)}: only {", ".join(RECIPE_SETTINGS)} may be set by a '
@@ -70,10 +73,10 @@ def go_env(cgo=False, nosumdb=(), mod='mod', settings=()):
     return env
 
 
-def go(*args, cwd=None, cgo=False, capture=False, nosumdb=(), mod='mod', root=None, settings=()):
+def go(*args, cwd=None, cgo=False, capture=False, nosumdb=(), mod='mod', root=None, settings=(), gopath=None):
     """The go command; with root, chrooted into that build root (in a mount namespace of its own, Go's toolchain
     and CAAS_BUILD_DIR bound at their paths), for cgo against another release's libraries."""
-    env = go_env(cgo, nosumdb, mod, settings)
+    env = go_env(cgo, nosumdb, mod, settings, gopath)
     if root is None:
         return run(GO, *args, env=env, cwd=cwd or BUILD_DIR, capture=capture)
     goroot = Path(GO).parents[1]
@@ -149,6 +152,7 @@ class GoBuild:
     edits: tuple = ()           # (file, old, new): changes to the snapshot's sources, each saying why in the recipe
     build_root: tuple = ()      # (codename, packages): cgo in a root of that Debian release's packages
     settings: tuple = ()        # (name, value): Go settings upstream's build sets too (RECIPE_SETTINGS)
+    gopath: str = ''            # the archive's import path, for a snapshot without go.mod: GOPATH mode, its vendor/
 
 
 @dataclass(frozen=True)
@@ -240,9 +244,17 @@ def stamped(out_dir, inputs, produce):
     return outputs, False
 
 
+def gopath_root(spec):
+    """gopath/<component>-<version>: the GOPATH a GOPATH-mode build runs in (None for a module build)."""
+    return BUILD_DIR / 'gopath' / f'{spec.component}-{spec.version}' if spec.gopath else None
+
+
 def unpack_archive(spec):
-    """src/<component>-<version>: the snapshot, checked against its recorded sha256 and unpacked once."""
-    archive, src = spec.archive, BUILD_DIR / 'src' / f'{spec.component}-{spec.version}'
+    """The snapshot, checked against its recorded sha256 and unpacked once: at src/<component>-<version>, or in
+    GOPATH mode at <gopath_root>/src/<import path>."""
+    archive = spec.archive
+    src = (gopath_root(spec) / 'src' / spec.gopath if spec.gopath
+           else BUILD_DIR / 'src' / f'{spec.component}-{spec.version}')
     marker, state = src / '.caas-archive-sha256', sha256_text(json.dumps([archive.sha256, spec.edits]))
     if marker.is_file() and marker.read_text() == state:
         return src
@@ -289,14 +301,16 @@ def go_build(spec):
               'binaries': [asdict(b) for b in spec.binaries],
               **({'archive': asdict(spec.archive)} if spec.archive else {}),
               **({'edits': [list(e) for e in spec.edits]} if spec.edits else {}),
-              **({'settings': [list(e) for e in spec.settings]} if spec.settings else {})}
+              **({'settings': [list(e) for e in spec.settings]} if spec.settings else {}),
+              **({'gopath': spec.gopath} if spec.gopath else {})}
 
     def produce(tmp):
         if spec.archive:
             src = unpack_archive(spec)
             mod = 'vendor' if (src / 'vendor').is_dir() else 'readonly'
             for command in go_build_commands(spec, tmp):
-                go(*command, cwd=src, cgo=spec.cgo, mod=mod, root=root, settings=spec.settings)
+                go(*command, cwd=src, cgo=spec.cgo, mod=mod, root=root, settings=spec.settings,
+                   gopath=gopath_root(spec))
             return
         src = prepare_go_source(spec)
         for command in go_build_commands(spec, tmp):

@@ -230,6 +230,10 @@ SOURCE_ARCHIVES = {
     ('external-resizer', 'v2.2.1'): SourceArchive(
         'external-resizer-v2.2.1.tar.gz', 'ecf77edbb5c2b4248a4652157f4c4b45c5147905a3a6ee50b652af422d84288e',
         '32c003dbad0ec50d449b69cdddc5a7ba07a80cb8', '2026-06-29T00:00:00Z'),
+    # Harbor's registry: goharbor/distribution's release/2.8 branch (Harbor's patches on distribution 2.8.3).
+    ('harbor-registry', 'release-2.8'): SourceArchive(
+        'goharbor-distribution-release-2.8.tar.gz', 'b05711cc6e5de1469d80aae6f028db746b0f355738765fdc45d5b25dd28a5a95',
+        'ea065fef1275f79cb54059dd532af634cd6904d3', '2025-02-27T00:00:00Z'),
 }
 
 
@@ -316,3 +320,16 @@ def csi_sidecar(component, version, command, module=None):
         return GoBuild(component, tag, {f'github.com/kubernetes-csi/{component}': tag},
                        archive=source_archive(component, tag), binaries=[binary])
     return GoBuild(component, tag, {module: tag}, binaries=[binary])
+
+
+def harbor_registry(branch):
+    """The registry Harbor runs (goharbor/distribution: distribution 2.8 with Harbor's patches, e.g. Redis Sentinel)
+    as Harbor's registry Dockerfile.binary builds it: tags include_oss and include_gcs, distribution's version stamps,
+    and GOPATH mode, since the snapshot has no go.mod (only vendor/). The snapshot is the release branch, not Harbor's
+    tag v2.8.3-harbor.1 (not in it): the version stamp names the branch and commit."""
+    archive = source_archive('harbor-registry', branch)
+    package = 'github.com/docker/distribution'
+    ldflags = (f'-X {package}/version.Version=v2.8.3+{branch}.{archive.commit[:8]} '
+               f'-X {package}/version.Revision={archive.commit} -X {package}/version.Package={package}')
+    return GoBuild('harbor-registry', branch, {package: branch}, archive=archive, gopath=package, data_paths=('LICENSE',),
+                   binaries=[GoBinary('registry', './cmd/registry', ('include_oss', 'include_gcs'), ldflags)])

@@ -1,9 +1,9 @@
 # -*- coding: utf-8 -*-
 # Copyright: caas.platform contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The lab build's pieces for image scanning (lab/artifacts/builder/scanning.py, the trivy recipe): Go settings a
-recipe may set, the trivy-db pin read from a go.mod, and the vulnerability database as the OCI artifact Trivy pulls
-(what trivy pkg/db and pkg/oci ask of it), written from real files and the same for the same database."""
+"""The lab build's pieces for image scanning (lab/artifacts/builder/scanning.py): the trivy-db pin read from a go.mod,
+and the vulnerability database as the OCI artifact Trivy pulls (what trivy pkg/db and pkg/oci ask of it), written
+from real files and the same for the same database."""
 
 from __future__ import annotations
 
@@ -21,29 +21,8 @@ sys.path.insert(0, str(REPO / 'lab' / 'artifacts'))
 
 # pylint: disable=wrong-import-position,import-error
 from builder.common import BuildError  # noqa: E402
-from builder.gobuild import Built, go_env  # noqa: E402
-from builder.recipes import trivy  # noqa: E402
+from builder.gobuild import Built  # noqa: E402
 from builder.scanning import TRIVY_DB_CONFIG, TRIVY_DB_LAYER, required_version, trivy_db_layout  # noqa: E402
-
-
-def test_recipe_settings_reach_the_go_command_and_the_callers_do_not(monkeypatch):
-    monkeypatch.setenv('GOEXPERIMENT', 'nocoverageredesign')
-    assert 'GOEXPERIMENT' not in go_env()
-    assert go_env(settings=(('GOEXPERIMENT', 'jsonv2'),))['GOEXPERIMENT'] == 'jsonv2'
-
-
-def test_a_recipe_cannot_set_what_the_builder_owns():
-    with pytest.raises(BuildError, match='a recipe sets GOFLAGS: only GOEXPERIMENT may be set'):
-        go_env(settings=(('GOFLAGS', '-mod=mod'),))
-
-
-def test_trivy_is_built_as_upstream_builds_it():
-    spec = trivy('0.74.0')
-    assert spec.settings == (('GOEXPERIMENT', 'jsonv2'),)
-    assert spec.requires == {'github.com/aquasecurity/trivy': 'v0.74.0'}
-    [binary] = spec.binaries
-    assert binary.package == 'github.com/aquasecurity/trivy/cmd/trivy'
-    assert binary.ldflags == '-X github.com/aquasecurity/trivy/pkg/version/app.ver=0.74.0'
 
 
 def test_the_trivy_db_pin_is_read_from_a_go_mod():
