@@ -153,6 +153,9 @@ class GoBuild:
     build_root: tuple = ()      # (codename, packages): cgo in a root of that Debian release's packages
     settings: tuple = ()        # (name, value): Go settings upstream's build sets too (RECIPE_SETTINGS)
     gopath: str = ''            # the archive's import path, for a snapshot without go.mod: GOPATH mode, its vendor/
+    module_dir: str = ''        # where the module is inside the archive (go build runs there)
+    extra_archives: tuple = ()  # (directory in the source, SourceArchive): snapshots a `replace` points at
+    generate: tuple = ()        # argv tuples run in the source before the build (code generators; argv[0] a file)
 
 
 @dataclass(frozen=True)
@@ -249,26 +252,45 @@ def gopath_root(spec):
     return BUILD_DIR / 'gopath' / f'{spec.component}-{spec.version}' if spec.gopath else None
 
 
-def unpack_archive(spec):
-    """The snapshot, checked against its recorded sha256 and unpacked once: at src/<component>-<version>, or in
-    GOPATH mode at <gopath_root>/src/<import path>."""
-    archive = spec.archive
-    src = (gopath_root(spec) / 'src' / spec.gopath if spec.gopath
-           else BUILD_DIR / 'src' / f'{spec.component}-{spec.version}')
-    marker, state = src / '.caas-archive-sha256', sha256_text(json.dumps([archive.sha256, spec.edits]))
-    if marker.is_file() and marker.read_text() == state:
-        return src
+def snapshot_path(spec, archive):
+    """The snapshot's tarball in ../shared/sources, checked against its recorded sha256."""
     path = SHARED_SOURCES / archive.file
     if not path.is_file():
         raise BuildError(f'{path} is missing: {spec.component} is built from the source snapshots beside the '
                          'checkout (../shared/sources, or CAAS_SHARED_SOURCES)')
     if sha256_file(path) != archive.sha256:
         raise BuildError(f'{path} is not the snapshot of {archive.commit} (sha256 {archive.sha256}): refusing it')
+    return path
+
+
+def generate_inputs(spec):
+    """The generators as stamp inputs: each tool by its sha256 (its path is the build directory's), then its args."""
+    return [[sha256_file(argv[0]), *argv[1:]] for argv in spec.generate]
+
+
+def unpack_archive(spec):
+    """The snapshot, checked against its recorded sha256 and unpacked once (with its extra archives, edits and
+    generated code): at src/<component>-<version>, or in GOPATH mode at <gopath_root>/src/<import path>."""
+    archive = spec.archive
+    src = (gopath_root(spec) / 'src' / spec.gopath if spec.gopath
+           else BUILD_DIR / 'src' / f'{spec.component}-{spec.version}')
+    identity = [archive.sha256, spec.edits]
+    if spec.extra_archives or spec.generate:
+        identity += [[(d, a.sha256) for d, a in spec.extra_archives], generate_inputs(spec)]
+    marker, state = src / '.caas-archive-sha256', sha256_text(json.dumps(identity))
+    if marker.is_file() and marker.read_text() == state:
+        return src
+    path = snapshot_path(spec, archive)
     shutil.rmtree(src, ignore_errors=True)
     src.mkdir(parents=True)
     run('tar', '-xzf', path, '--strip-components=1', '-C', src)
+    for directory, extra in spec.extra_archives:
+        (src / directory).mkdir(parents=True)
+        run('tar', '-xzf', snapshot_path(spec, extra), '--strip-components=1', '-C', src / directory)
     for name, old, new in spec.edits:
         replace_checked(src / name, old, new, what=f'{spec.component} {spec.version} {name}')
+    for argv in spec.generate:
+        run(*argv, cwd=src, env=go_env(mod='readonly'))
     marker.write_text(state)
     return src
 
@@ -302,11 +324,14 @@ def go_build(spec):
               **({'archive': asdict(spec.archive)} if spec.archive else {}),
               **({'edits': [list(e) for e in spec.edits]} if spec.edits else {}),
               **({'settings': [list(e) for e in spec.settings]} if spec.settings else {}),
-              **({'gopath': spec.gopath} if spec.gopath else {})}
+              **({'gopath': spec.gopath} if spec.gopath else {}),
+              **({'module_dir': spec.module_dir} if spec.module_dir else {}),
+              **({'extra_archives': [[d, asdict(a)] for d, a in spec.extra_archives]} if spec.extra_archives else {}),
+              **({'generate': generate_inputs(spec)} if spec.generate else {})}
 
     def produce(tmp):
         if spec.archive:
-            src = unpack_archive(spec)
+            src = unpack_archive(spec) / spec.module_dir
             mod = 'vendor' if (src / 'vendor').is_dir() else 'readonly'
             for command in go_build_commands(spec, tmp):
                 go(*command, cwd=src, cgo=spec.cgo, mod=mod, root=root, settings=spec.settings,

@@ -231,6 +231,16 @@ SOURCE_ARCHIVES = {
         'external-resizer-v2.2.1.tar.gz', 'ecf77edbb5c2b4248a4652157f4c4b45c5147905a3a6ee50b652af422d84288e',
         '32c003dbad0ec50d449b69cdddc5a7ba07a80cb8', '2026-06-29T00:00:00Z'),
     # Harbor's registry: goharbor/distribution's release/2.8 branch (Harbor's patches on distribution 2.8.3).
+    ('harbor', 'v2.15.2'): SourceArchive(
+        'harbor-v2.15.2.tar.gz', 'd04158a6b8c83aa9224ff2a10598e87d684a2808dfe21cdf5f1305b75a8a58a7',
+        '080b0220574cc853ae1e2946ce7a5610ba855757', '2026-07-01T00:00:00Z'),
+    # Harbor imports one package of Pinniped (pkg/oidcclient/pkce); the proxy refuses go.pinniped.dev.
+    ('pinniped', 'v0.37.0'): SourceArchive(
+        'pinniped-v0.37.0.tar.gz', '9b210d7a93c405a80dd87bf1662cda409a960bf1579ea3a7dbd5c17806c21660',
+        '2ab11dccfc54835bf1b4346bf3f7e169aadac5e9', '2025-01-15T00:00:00Z'),
+    ('harbor-scanner-trivy', 'v0.38.0'): SourceArchive(
+        'harbor-scanner-trivy-v0.38.0.tar.gz', '2189328bfbbe8c31771273835ba3dc8405231e3baf8f0bdc4189f165a227131f',
+        'b39baed861c01864ac8ce2499e47563d69bbd73b', '2026-07-01T00:00:00Z'),
     ('harbor-registry', 'release-2.8'): SourceArchive(
         'goharbor-distribution-release-2.8.tar.gz', 'b05711cc6e5de1469d80aae6f028db746b0f355738765fdc45d5b25dd28a5a95',
         'ea065fef1275f79cb54059dd532af634cd6904d3', '2025-02-27T00:00:00Z'),
@@ -333,3 +343,43 @@ def harbor_registry(branch):
                f'-X {package}/version.Revision={archive.commit} -X {package}/version.Package={package}')
     return GoBuild('harbor-registry', branch, {package: branch}, archive=archive, gopath=package, data_paths=('LICENSE',),
                    binaries=[GoBinary('registry', './cmd/registry', ('include_oss', 'include_gcs'), ldflags)])
+
+
+def go_swagger(version):
+    """go-swagger, the generator of Harbor's API server code (the version Harbor's Makefile pins)."""
+    tag, module = f'v{version}', 'github.com/go-swagger/go-swagger'
+    return GoBuild('go-swagger', tag, {module: tag}, binaries=[GoBinary('swagger', f'{module}/cmd/swagger')])
+
+
+# Harbor's Makefile gen_apis: the API server's models and restapi packages are generated, not in the sources.
+HARBOR_SWAGGER_ARGS = ('generate', 'server', '--template-dir=tools/swagger/templates', '--exclude-main',
+                       '--additional-initialism=CVE', '--additional-initialism=GC', '--additional-initialism=OIDC',
+                       '-f', 'api/v2.0/swagger.yaml', '-A', 'harbor', '--target', 'src/server/v2.0')
+# Pinniped's snapshot sits beside Harbor's module (src/), where its go.mod's replace points.
+HARBOR_EDITS = (('src/go.mod', 'replace (\n', 'replace (\n\tgo.pinniped.dev => ../pinniped\n'),)
+
+
+def harbor(version, swagger):
+    """harbor_core, harbor_jobservice and harbor_registryctl as Harbor's Makefile builds them (its module in src/, no
+    cgo, core's version stamps), after its API code is generated with swagger (the Built of go_swagger); the files
+    core reads at run time (views, migrations, icons) for its image."""
+    tag = f'v{version}'
+    archive = source_archive('harbor', tag)
+    stamps = 'github.com/goharbor/harbor/src/pkg/version'
+    return GoBuild('harbor', tag, {'github.com/goharbor/harbor/src': tag}, archive=archive, module_dir='src',
+                   extra_archives=(('pinniped', source_archive('pinniped', 'v0.37.0')),), edits=HARBOR_EDITS,
+                   generate=((str(swagger.out_dir / 'swagger'), *HARBOR_SWAGGER_ARGS),),
+                   data_paths=('src/core/views', 'make/migrations', 'icons', 'LICENSE'), binaries=[
+                       GoBinary('harbor_core', './core', ldflags=f'-X {stamps}.GitCommit={archive.commit[:8]} '
+                                                                 f'-X {stamps}.ReleaseVersion={tag}'),
+                       GoBinary('harbor_jobservice', './jobservice'),
+                       GoBinary('harbor_registryctl', './registryctl')])
+
+
+def harbor_scanner_trivy(version):
+    """Harbor's Trivy adapter with the version stamps its goreleaser sets (the commit's date as the build date)."""
+    tag = f'v{version}'
+    archive = source_archive('harbor-scanner-trivy', tag)
+    ldflags = f'-X main.version={tag} -X main.commit={archive.commit[:8]} -X main.date={archive.date}'
+    return GoBuild('harbor-scanner-trivy', tag, {'github.com/aquasecurity/harbor-scanner-trivy': tag}, archive=archive,
+                   data_paths=('LICENSE',), binaries=[GoBinary('scanner-trivy', './cmd/scanner-trivy', ldflags=ldflags)])
