@@ -4,12 +4,10 @@
 
 from __future__ import annotations
 
-import calendar
 import gzip
 import os
 import shutil
 import tarfile
-import time
 
 from .common import (
     ARCH,
@@ -104,7 +102,7 @@ def bundle_file(name, entry, built, bundle):
     if missing:
         raise BuildError(f'{name}: nothing was built for the members {", ".join(missing)}')
     # Dated when the source was released: fixed for a version, and a true date once unpacked.
-    mtime = calendar.timegm(time.strptime(built.source_date, '%Y-%m-%dT%H:%M:%SZ'))
+    mtime = built.source_epoch
     inputs = {'revision': 1, 'members': {m: built.outputs[b] for m, b in members.items()}, 'mtime': mtime}
     if built.data:
         inputs['data'] = {m: sha256_file(source) for m, source in built.data.items()}

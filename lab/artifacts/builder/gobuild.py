@@ -5,11 +5,13 @@ and a stamp of the inputs next to each binary."""
 
 from __future__ import annotations
 
+import calendar
 import functools
 import json
 import os
 import re
 import shutil
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -227,6 +229,11 @@ class Built:
     outputs: dict               # file name -> sha256
     source_date: str            # the sources' commit time, as the module proxy records it
     data: dict = field(default_factory=dict)   # path in the released module -> its file (data_paths)
+
+    @property
+    def source_epoch(self):
+        """source_date in seconds since 1970: the date of the files made from it (fixed for a version)."""
+        return calendar.timegm(time.strptime(self.source_date, '%Y-%m-%dT%H:%M:%SZ'))
 
 
 def stamped(out_dir, inputs, produce):

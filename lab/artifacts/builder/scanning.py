@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from datetime import datetime
 from pathlib import Path
 
 from .bundle import write_tar_gz
@@ -79,8 +78,7 @@ def trivy_db_layout(built, layout, tmp, ref_name):
     """The database as the OCI artifact Trivy pulls (`<repository>:2`): config {}, one layer db.tar.gz, dated by the
     database's own date so the same database gives the same digest."""
     layer_file = tmp / 'db.tar.gz'
-    mtime = int(datetime.fromisoformat(built.source_date.replace('Z', '+00:00')).timestamp())
-    write_tar_gz(layer_file, {}, mtime, data={name: built.out_dir / name for name in TRIVY_DB_FILES})
+    write_tar_gz(layer_file, {}, built.source_epoch, data={name: built.out_dir / name for name in TRIVY_DB_FILES})
     layer = write_blob(layout, layer_file.read_bytes())
     config = write_blob(layout, b'{}')
     manifest = {'schemaVersion': 2, 'mediaType': OCI_MANIFEST,
