@@ -6,10 +6,12 @@
               hosts), the real renewal with that window, a run with the default window (changed=0 everywhere), then
               the health report (benchmarks/health.py health-after-renew) all green
 
-While the playbook runs, the controller asks the API VIP's /version (anonymous) every 0.25 s: requests, failures and
+While the playbook runs, the controller asks the API VIP's /livez (anonymous) every 0.25 s: requests, failures and
 the longest stretch without a 200 are reported. Not /readyz: a stopping API server fails its /readyz on purpose (that
 is what tells haproxy to stop sending it connections) while it still serves every other request, so a /readyz that
-lands on it in that second is a failed probe but no client's failed request. Writes benchmarks/results/renew_certs.json; exits 1 when a step fails.
+lands on it in that second is a failed probe but no client's failed request. Not /version either: anonymous requests
+reach only the health paths and cluster-info (control_plane_anonymous_paths, CIS 1.2.1), so every /version was a
+401 (the suite of 2026-12-06: 2347 of 2347 failed). Writes benchmarks/results/renew_certs.json; exits 1 when a step fails.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ WINDOW = 400
 
 
 class Probe(threading.Thread):
-    """Asks https://VIP:port/version until stopped; counts answers other than 200 and the longest gap between 200s."""
+    """Asks https://VIP:port/livez until stopped; counts answers other than 200 and the longest gap between 200s."""
 
     def __init__(self, url):
         super().__init__(daemon=True)
@@ -76,7 +78,7 @@ def recap_changed(output):
 
 def main():
     cluster = yaml.safe_load((INVENTORY / 'group_vars' / 'all' / 'cluster.yml').read_text())
-    url = f'https://{cluster["caas_api_vip"]}:{cluster["caas_api_port"]}/version'
+    url = f'https://{cluster["caas_api_vip"]}:{cluster["caas_api_port"]}/livez'
     result = {'taken': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()), 'window_days': WINDOW}
 
     seconds, output = playbook('renew_certs.yml', '--check', '-e', f'caas_cert_renew_days={WINDOW}')
