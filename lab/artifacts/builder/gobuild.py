@@ -229,6 +229,7 @@ class Built:
     outputs: dict               # file name -> sha256
     source_date: str            # the sources' commit time, as the module proxy records it
     data: dict = field(default_factory=dict)   # path in the released module -> its file (data_paths)
+    version: str = ''           # the GoBuild's version (a tag or branch), for the images that print it
 
     @property
     def source_epoch(self):
@@ -354,9 +355,9 @@ def go_build(spec):
         source = unpack_archive(spec)
         data = {p.relative_to(source).as_posix(): p for d in spec.data_paths
                 for p in ([source / d] if (source / d).is_file() else sorted((source / d).rglob('*'))) if p.is_file()}
-        return Built(out_dir, outputs, spec.archive.date, data), cached
+        return Built(out_dir, outputs, spec.archive.date, data, spec.version), cached
     released = next(iter(spec.requires.items()))
     source = Path(go_module(*released)['Dir'])
     data = {p.relative_to(source).as_posix(): p for d in spec.data_paths
             for p in ([source / d] if (source / d).is_file() else sorted((source / d).rglob('*'))) if p.is_file()}
-    return Built(out_dir, outputs, module_time(*released), data), cached
+    return Built(out_dir, outputs, module_time(*released), data, spec.version), cached

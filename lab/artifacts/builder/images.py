@@ -165,6 +165,15 @@ def populate_busybox(root, packages):
             (root / applet).symlink_to('/bin/busybox')
 
 
+def write_ca_bundle(root):
+    """What ca-certificates' postinst makes (update-ca-certificates): /etc/ssl/certs/ca-certificates.crt from the
+    package's certificates, the bundle Go, OpenSSL and Python's requests read."""
+    bundle = root / 'etc' / 'ssl' / 'certs' / 'ca-certificates.crt'
+    bundle.parent.mkdir(parents=True, exist_ok=True)
+    bundle.write_text(''.join(path.read_text() for path in
+                              sorted((root / 'usr' / 'share' / 'ca-certificates').rglob('*.crt'))))
+
+
 def check_stamp(root, command, tag):
     """The command, run in the root filesystem, prints the version stamp tag: the image runs what was built."""
     printed = run('chroot', root, *command, env={'PATH': IMAGE_PATH}, capture=True).strip()
@@ -401,12 +410,8 @@ def ceph_image(entry):
             (root / link).symlink_to(target)
         for directory in CEPH_DIRS:
             (root / directory).mkdir(parents=True, exist_ok=True)
-        # What ca-certificates' postinst makes (update-ca-certificates): the bundle Python's requests loads when it
-        # is imported (ceph-mgr's telemetry module fails without it).
-        bundle = root / 'etc' / 'ssl' / 'certs' / 'ca-certificates.crt'
-        bundle.parent.mkdir(parents=True, exist_ok=True)
-        bundle.write_text(''.join(path.read_text() for path in
-                                  sorted((root / 'usr' / 'share' / 'ca-certificates').rglob('*.crt'))))
+        # The bundle Python's requests loads when it is imported (ceph-mgr's telemetry module fails without it).
+        write_ca_bundle(root)
         for path, text, replacement, count in CEPH_MGR_EDITS:
             replace_checked(root / path, text, replacement, count, what=f'Debian\'s Ceph {packages["ceph-common"]} {path}')
         run('ldconfig', '-r', root)

@@ -332,6 +332,12 @@ def csi_sidecar(component, version, command, module=None):
     return GoBuild(component, tag, {module: tag}, binaries=[binary])
 
 
+def harbor_registry_version(branch):
+    """The version the registry of the branch's snapshot is stamped with (and prints): distribution's release, the
+    branch and its commit."""
+    return f'v2.8.3+{branch}.{source_archive("harbor-registry", branch).commit[:8]}'
+
+
 def harbor_registry(branch):
     """The registry Harbor runs (goharbor/distribution: distribution 2.8 with Harbor's patches, e.g. Redis Sentinel)
     as Harbor's registry Dockerfile.binary builds it: tags include_oss and include_gcs, distribution's version stamps,
@@ -339,7 +345,7 @@ def harbor_registry(branch):
     tag v2.8.3-harbor.1 (not in it): the version stamp names the branch and commit."""
     archive = source_archive('harbor-registry', branch)
     package = 'github.com/docker/distribution'
-    ldflags = (f'-X {package}/version.Version=v2.8.3+{branch}.{archive.commit[:8]} '
+    ldflags = (f'-X {package}/version.Version={harbor_registry_version(branch)} '
                f'-X {package}/version.Revision={archive.commit} -X {package}/version.Package={package}')
     return GoBuild('harbor-registry', branch, {package: branch}, archive=archive, gopath=package, data_paths=('LICENSE',),
                    binaries=[GoBinary('registry', './cmd/registry', ('include_oss', 'include_gcs'), ldflags)])
@@ -359,6 +365,14 @@ HARBOR_SWAGGER_ARGS = ('generate', 'server', '--template-dir=tools/swagger/templ
 HARBOR_EDITS = (('src/go.mod', 'replace (\n', 'replace (\n\tgo.pinniped.dev => ../pinniped\n'),)
 
 
+# What Harbor's images hold beside the binaries: core's views, migrations and icons, the entrypoint scripts of
+# make/photon, the license, and the Makefile (the tool versions it pins are checked against the lab's).
+HARBOR_DATA = ('src/core/views', 'make/migrations', 'icons', 'LICENSE', 'Makefile', 'make/photon/common/install_cert.sh',
+               *(f'make/photon/{script}' for script in ('core/entrypoint.sh', 'jobservice/entrypoint.sh',
+                                                        'registryctl/start.sh', 'registry/entrypoint.sh',
+                                                        'trivy-adapter/entrypoint.sh')))
+
+
 def harbor(version, swagger):
     """harbor_core, harbor_jobservice and harbor_registryctl as Harbor's Makefile builds them (its module in src/, no
     cgo, core's version stamps), after its API code is generated with swagger (the Built of go_swagger); the files
@@ -369,7 +383,7 @@ def harbor(version, swagger):
     return GoBuild('harbor', tag, {'github.com/goharbor/harbor/src': tag}, archive=archive, module_dir='src',
                    extra_archives=(('pinniped', source_archive('pinniped', 'v0.37.0')),), edits=HARBOR_EDITS,
                    generate=((str(swagger.out_dir / 'swagger'), *HARBOR_SWAGGER_ARGS),),
-                   data_paths=('src/core/views', 'make/migrations', 'icons', 'LICENSE'), binaries=[
+                   data_paths=HARBOR_DATA, binaries=[
                        GoBinary('harbor_core', './core', ldflags=f'-X {stamps}.GitCommit={archive.commit[:8]} '
                                                                  f'-X {stamps}.ReleaseVersion={tag}'),
                        GoBinary('harbor_jobservice', './jobservice'),

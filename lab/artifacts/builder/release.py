@@ -19,6 +19,10 @@ from .recipes import (
     coredns,
     crictl,
     etcd,
+    go_swagger,
+    harbor,
+    harbor_registry,
+    harbor_scanner_trivy,
     helm,
     kube_bench,
     kube_vip,
@@ -26,9 +30,16 @@ from .recipes import (
     pause,
     rook,
     runc,
+    trivy,
     csi_sidecar)
 from .bundle import bundle_file
 from .debian import debian_closure
+from .harbor import (
+    harbor_core_image,
+    harbor_jobservice_image,
+    harbor_registryctl_image,
+    registry_photon_image,
+    trivy_adapter_image)
 from .scanning import debian_release, scan_target_image, trivy_db, trivy_db_artifact
 from .images import (
     build_image,
@@ -75,7 +86,12 @@ IMAGE_RECIPES = {**{name: ('kubernetes', functools.partial(kubernetes_image, nam
                  'ceph': ((), ceph_image),
                  'rook-ceph': ('rook', rook_image), 'cephcsi': ('ceph-csi', cephcsi_image),
                  **{name: (component, functools.partial(csi_sidecar_image, name))
-                    for name, (component, _module) in CSI_SIDECARS.items()}}
+                    for name, (component, _module) in CSI_SIDECARS.items()},
+                 'harbor-core': (('harbor', 'go-swagger'), harbor_core_image),
+                 'harbor-jobservice': ('harbor', harbor_jobservice_image),
+                 'harbor-registryctl': (('harbor', 'harbor-registry'), harbor_registryctl_image),
+                 'registry-photon': (('harbor', 'harbor-registry'), registry_photon_image),
+                 'trivy-adapter-photon': (('harbor', 'harbor-scanner-trivy', 'trivy'), trivy_adapter_image)}
 # Images whose first layers are another image of the bundle (the recipe gets its archive after the Builts).
 IMAGE_BASES = {'rook-ceph': 'ceph', 'cephcsi': 'ceph'}
 TEST_IMAGE_RECIPES = {'busybox': busybox_image, 'scan-target': scan_target_image}
@@ -120,6 +136,17 @@ class Release:
         if component in sidecars:
             name, module = sidecars[component]
             return go_build(csi_sidecar(component, images[name]['tag'].removeprefix('v'), name, module))
+        # Harbor's images: Harbor at their tag, the tools at the versions the manifest's registry entries name.
+        if component == 'harbor':
+            return go_build(harbor(images['harbor-core']['tag'].removeprefix('v'), self.build('go-swagger')))
+        if component == 'go-swagger':
+            return go_build(go_swagger(images['harbor-core']['swagger']))
+        if component == 'harbor-registry':
+            return go_build(harbor_registry(images['registry-photon']['distribution']))
+        if component == 'harbor-scanner-trivy':
+            return go_build(harbor_scanner_trivy(images['trivy-adapter-photon']['scanner']))
+        if component == 'trivy':
+            return go_build(trivy(images['trivy-adapter-photon']['trivy']))
         if component == 'calico':
             return go_build(calico(files['calico-crds']['version']))
         if component == 'cni-plugins':

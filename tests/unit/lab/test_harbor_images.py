@@ -1,0 +1,85 @@
+# -*- coding: utf-8 -*-
+# Copyright: caas.platform contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Harbor's images in the lab build (lab/artifacts/builder/harbor.py): the tool versions checked against Harbor's
+Makefile (read from the snapshot itself), upstream's paths for the entrypoint scripts, and the manifest entries the
+release's recipes read their versions from."""
+
+from __future__ import annotations
+
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(REPO / 'lab' / 'artifacts'))
+
+# pylint: disable=wrong-import-position,import-error
+from builder.common import SHARED_SOURCES, BuildError  # noqa: E402
+from builder.gobuild import Built  # noqa: E402
+from builder.harbor import check_makefile_pins, harbor_scripts, makefile_pins  # noqa: E402
+from builder.recipes import HARBOR_DATA, harbor_registry_version, source_archive  # noqa: E402
+from builder.release import IMAGE_RECIPES  # noqa: E402
+
+MANIFEST = yaml.safe_load((REPO / 'artifacts' / 'manifest.yml').read_text())
+HARBOR_IMAGES = ('harbor-core', 'harbor-jobservice', 'harbor-registryctl', 'registry-photon', 'trivy-adapter-photon')
+
+
+def harbor_built(tmp_path, makefile):
+    (tmp_path / 'Makefile').write_text(makefile)
+    data = {'Makefile': tmp_path / 'Makefile'}
+    for name in (n for n in HARBOR_DATA if n.startswith('make/photon/')):
+        data[name] = tmp_path / name.replace('/', '_')
+        data[name].write_text('#!/bin/sh\n')
+    return Built(tmp_path, {}, '2026-07-01T00:00:00Z', data, 'v2.15.2')
+
+
+def test_the_makefile_pins_of_the_harbor_snapshot_are_the_manifests(tmp_path):
+    """Read from the snapshot the build unpacks: the versions the manifest names are the ones Harbor pins."""
+    archive = source_archive('harbor', 'v2.15.2')
+    with tarfile.open(SHARED_SOURCES / archive.file) as tar:
+        member = next(m for m in tar.getmembers() if m.name.split('/')[1:] == ['Makefile'])
+        makefile = tar.extractfile(member).read().decode()
+    built = harbor_built(tmp_path, makefile)
+    assert makefile_pins(built) == {'swagger': '0.33.1', 'scanner': '0.38.0'}
+    for minor in MANIFEST['kubernetes'].values():
+        images = minor['images']
+        check_makefile_pins(built, swagger=images['harbor-core']['swagger'],
+                            scanner=images['trivy-adapter-photon']['scanner'])
+
+
+def test_a_version_harbor_does_not_pin_is_refused(tmp_path):
+    built = harbor_built(tmp_path, 'SWAGGER_VERSION=v0.33.1\nTRIVYADAPTERVERSION=v0.38.0\n')
+    with pytest.raises(BuildError, match='TRIVYADAPTERVERSION=0.38.0, the lab builds v0.39.0'):
+        check_makefile_pins(built, scanner='v0.39.0')
+    built = harbor_built(tmp_path, 'TRIVYADAPTERVERSION=v0.38.0\n')
+    with pytest.raises(BuildError, match='no longer sets SWAGGER_VERSION'):
+        makefile_pins(built)
+
+
+def test_the_scripts_go_where_upstreams_dockerfiles_put_them(tmp_path):
+    built = harbor_built(tmp_path, '')
+    assert sorted(harbor_scripts(built, 'harbor', 'core/entrypoint.sh')) == ['harbor/entrypoint.sh',
+                                                                              'harbor/install_cert.sh']
+    scripts = harbor_scripts(built, 'home/scanner', 'trivy-adapter/entrypoint.sh')
+    assert scripts['home/scanner/entrypoint.sh'] == (built.data['make/photon/trivy-adapter/entrypoint.sh'], 0o755)
+    assert 'home/harbor/start.sh' in harbor_scripts(built, 'home/harbor', 'registryctl/start.sh')
+
+
+@pytest.mark.parametrize('minor', sorted(MANIFEST['kubernetes']))
+def test_every_minor_has_harbors_images_with_their_recipes(minor):
+    images = MANIFEST['kubernetes'][minor]['images']
+    for name in HARBOR_IMAGES:
+        assert images[name]['layer'] == 'registry'
+        assert images[name]['image'] == f'docker.io/goharbor/{name}'
+        assert images[name]['tag'] == 'v2.15.2'
+        assert name in IMAGE_RECIPES
+    # The Trivy in the adapter is the one the lab's vulnerability database is written for.
+    assert images['trivy-adapter-photon']['trivy'] == MANIFEST['test_images']['trivy-db']['trivy']
+
+
+def test_the_registry_prints_the_branch_and_commit_it_was_built_from():
+    assert harbor_registry_version('release-2.8') == 'v2.8.3+release-2.8.ea065fef'
