@@ -1,0 +1,160 @@
+# -*- coding: utf-8 -*-
+# Copyright: caas.platform contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A client of Harbor's REST API (v2.0) for the modules: basic authentication (the admin or a robot account), the
+site CA, Harbor's errors, pagination, and waiting until Harbor says it is healthy.
+
+What Harbor does, and this code relies on (api/v2.0/swagger.yaml of Harbor 2.15):
+  - An error is ``{"errors": [{"code": "NOT_FOUND", "message": "..."}]}`` with the HTTP status.
+  - A list takes ``page`` (from 1) and ``page_size`` (at most 100) and says how many there are in ``X-Total-Count``.
+  - ``GET /health`` answers without a login: ``{"status": "healthy", "components": [{"name", "status", "error"}]}``,
+    healthy only when every component is.
+  - ``GET /systeminfo`` answers without a login too, with fewer fields (no ``harbor_version``).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+import time
+import urllib.error
+from urllib.parse import urlencode
+
+from ansible.module_utils.urls import ConnectionError as UrlsConnectionError
+from ansible.module_utils.urls import open_url
+
+API = '/api/v2.0'
+PAGE_SIZE = 100
+# Harbor answers a list with at most this many pages before the client stops (a loop that never ends otherwise).
+MAX_PAGES = 1000
+
+
+def argument_spec():
+    """The options that say how to reach Harbor, as the caas.platform.harbor doc fragment documents them."""
+    return dict(
+        url=dict(type='str', required=True),
+        username=dict(type='str'),
+        password=dict(type='str', no_log=True),
+        ca_path=dict(type='path'),
+        validate_certs=dict(type='bool', default=True),
+        timeout=dict(type='int', default=30),
+    )
+
+
+class HarborError(Exception):
+    """A request failed: Harbor's own message with its status and code, or why Harbor could not be reached."""
+
+    def __init__(self, message, status=None, code=None):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+def error_message(raw):
+    """Harbor's messages from an error body (``{"errors": [...]}``), or the body's start when it is not one."""
+    try:
+        errors = json.loads(raw.decode('utf-8')).get('errors') or []
+        found = [(e.get('code'), e.get('message')) for e in errors if isinstance(e, dict)]
+    except (ValueError, AttributeError, UnicodeDecodeError):
+        found = []
+    if found:
+        return '; '.join('%s: %s' % (code, message) if code else str(message) for code, message in found), found[0][0]
+    text = raw.decode('utf-8', 'replace').strip()
+    return (text[:200] or '(no message)'), None
+
+
+class HarborClient(object):
+    """Requests to one Harbor, as one user (or none: what anonymous requests may read)."""
+
+    def __init__(self, url, username=None, password=None, ca_path=None, validate_certs=True, timeout=30):
+        self.base = url.rstrip('/') + API
+        self.username = username
+        self.password = password
+        self.ca_path = ca_path
+        self.validate_certs = validate_certs
+        self.timeout = timeout
+
+    @classmethod
+    def from_module(cls, module):
+        params = module.params
+        if bool(params['username']) != bool(params['password']):
+            module.fail_json(msg='username and password go together: set both (the admin or a robot account) '
+                                 'or neither (anonymous requests)')
+        return cls(params['url'], params['username'], params['password'], params['ca_path'],
+                   params['validate_certs'], params['timeout'])
+
+    def request(self, method, path, body=None, query=None, expect=(200,)):
+        """(status, headers, document) of the request; raises HarborError when the status is not expected."""
+        url = self.base + path + ('?' + urlencode(query) if query else '')
+        headers = {'Accept': 'application/json'}
+        data = None
+        if body is not None:
+            data = json.dumps(body)
+            headers['Content-Type'] = 'application/json'
+        try:
+            response = open_url(url, method=method, data=data, headers=headers, url_username=self.username,
+                                url_password=self.password, force_basic_auth=bool(self.username),
+                                ca_path=self.ca_path, validate_certs=self.validate_certs, timeout=self.timeout,
+                                http_agent='caas.platform')
+            status, answer_headers, raw = response.getcode(), response.headers, response.read()
+        except urllib.error.HTTPError as exc:
+            status, answer_headers, raw = exc.code, exc.headers, exc.read()
+            exc.close()
+        except urllib.error.URLError as exc:
+            raise HarborError('%s %s: Harbor cannot be reached: %s' % (method, url, exc.reason))
+        except (UrlsConnectionError, http.client.HTTPException, socket.timeout, OSError, ValueError) as exc:
+            raise HarborError('%s %s: Harbor cannot be reached: %s' % (method, url, exc))
+        if status not in expect:
+            message, code = error_message(raw)
+            raise HarborError('%s %s: HTTP %s: %s' % (method, url, status, message), status, code)
+        document = None
+        if raw:
+            try:
+                document = json.loads(raw.decode('utf-8'))
+            except (ValueError, UnicodeDecodeError):
+                raise HarborError('%s %s: Harbor answered HTTP %s with a body that is not JSON' % (method, url, status),
+                                  status)
+        return status, answer_headers, document
+
+    def get(self, path, query=None):
+        return self.request('GET', path, query=query)[2]
+
+    def get_all(self, path, query=None):
+        """Every item of a paginated list."""
+        items = []
+        for page in range(1, MAX_PAGES + 1):
+            _status, headers, document = self.request('GET', path, query=dict(query or {}, page=page,
+                                                                              page_size=PAGE_SIZE))
+            document = document or []
+            items.extend(document)
+            total = headers.get('X-Total-Count') if headers else None
+            if len(document) < PAGE_SIZE or (total is not None and len(items) >= int(total)):
+                return items
+        raise HarborError('GET %s%s: more than %d pages' % (self.base, path, MAX_PAGES))
+
+    def health(self):
+        """{status, components: {name: {status, error}}} of GET /health."""
+        document = self.get('/health') or {}
+        components = dict((c.get('name'), dict(status=c.get('status'), error=c.get('error')))
+                          for c in document.get('components') or [])
+        return dict(status=document.get('status'), components=components)
+
+    def wait_healthy(self, timeout, interval=5, clock=time.monotonic, sleep=time.sleep):
+        """The health once Harbor says healthy; HarborError naming the unhealthy components (or why Harbor did not
+        answer) when timeout seconds pass first."""
+        deadline = clock() + timeout
+        while True:
+            try:
+                health = self.health()
+                if health['status'] == 'healthy':
+                    return health
+                problem = 'unhealthy: ' + ', '.join(
+                    '%s (%s)' % (name, c['error']) if c.get('error') else name
+                    for name, c in sorted(health['components'].items()) if c['status'] != 'healthy')
+            except HarborError as exc:
+                problem = str(exc)
+            if clock() + interval > deadline:
+                raise HarborError('Harbor at %s is not healthy after %s s: %s' % (self.base, timeout, problem))
+            sleep(interval)
+
