@@ -5,7 +5,9 @@ them out (paths, accounts, entrypoint scripts), on Debian's busybox instead of P
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 
 from .common import IMAGE_PATH, IMAGE_PATH_ENV, BuildError, run, sha256_file
 from .debian import debian_closure, debian_debs, extract_debs
@@ -212,3 +214,114 @@ def trivy_adapter_image(entry, harbor, scanner, trivy):
                         checks=(check_versions,),
                         directories=('home/scanner/.cache/trivy', 'home/scanner/.cache/reports'),
                         inputs={'scanner-trivy': scanner.outputs['scanner-trivy'], 'trivy': trivy.outputs['trivy']})
+
+
+# -- Harbor's data services ---------------------------------------------------------------------------
+
+# The Debian release whose PostgreSQL and Valkey serve Harbor (upstream's harbor-db is PostgreSQL 18, its
+# valkey-photon Valkey 8; Debian 13 has PostgreSQL 17 and Valkey 8.1, and Harbor's migrations use nothing newer).
+DATA_DEBIAN = 'trixie'
+# The accounts of the official images (postgres, valkey: 999), whose paths these images keep: PostgreSQL's binaries
+# in /usr/lib/postgresql/<major>/bin (Debian's layout is the official image's), PGDATA /var/lib/postgresql/data.
+DATA_UID = 999
+
+
+def debian_upstream_version(version):
+    """The upstream version of a Debian version (17.12 of 17.12-0+deb13u1, 8.1.1 of 8.1.1+dfsg1-3+deb13u3)."""
+    return re.sub(r'^\d+:|[+~-].*$', '', version)
+
+
+def data_root(root, packages, account, home, codename):
+    """The packages unpacked without their scripts, base files and the account, as the official images have it."""
+    extract_debs(debian_debs(packages, codename), root)
+    for directory, mode in (('tmp', 0o1777), ('root', 0o700)):
+        (root / directory).mkdir(parents=True, exist_ok=True)
+        (root / directory).chmod(mode)
+    (root / 'etc' / 'passwd').write_text('root:x:0:0:root:/root:/bin/sh\n'
+                                         f'{account}:x:{DATA_UID}:{DATA_UID}::{home}:/bin/sh\n'
+                                         'nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n')
+    (root / 'etc' / 'group').write_text(f'root:x:0:\n{account}:x:{DATA_UID}:\nnogroup:x:65534:\n')
+    (root / 'etc' / 'nsswitch.conf').write_text('passwd: files\ngroup: files\nhosts: files dns\n')
+    (root / home.lstrip('/')).mkdir(parents=True, exist_ok=True)
+    run('ldconfig', '-r', root)
+
+
+def run_with_devices(root, userspec, *command, env):
+    """The command in the root as userspec (uid:gid), with the machine's /dev and /proc bound in a mount namespace of
+    its own (a database needs /dev/null and shared memory); the root keeps empty /dev and /proc afterwards."""
+    for directory in ('dev', 'proc'):
+        (root / directory).mkdir(exist_ok=True)
+    script = ('mount --bind /dev "$1/dev" && mount -t proc proc "$1/proc" && root=$1 user=$2 && shift 2 && '
+              'exec chroot --userspec="$user" "$root" "$@"')
+    return run('unshare', '--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', root, userspec, *command,
+               env=env, capture=True)
+
+
+def link_sh(root):
+    """/bin/sh, which dash's postinst makes where the package does not ship it."""
+    sh = root / 'usr' / 'bin' / 'sh'
+    if not (sh.is_symlink() or sh.exists()):
+        sh.symlink_to('dash')
+
+
+def checked_tag(entry, packages, package):
+    """The manifest's tag is the upstream version of Debian's package (refused otherwise: Debian moved)."""
+    version = debian_upstream_version(packages[package])
+    if version != entry['tag']:
+        raise BuildError(f'Debian {DATA_DEBIAN} has {package} {packages[package]}, the manifest says {entry["image"]}:'
+                         f'{entry["tag"]}: set the tag to {version} in artifacts/manifest.yml')
+    return version
+
+
+def postgres_image(entry):
+    """Debian's PostgreSQL in an image of the official name and paths (docker.io/library/postgres: the binaries in
+    /usr/lib/postgresql/<major>/bin on the PATH, PGDATA /var/lib/postgresql/data, postgres 999, port 5432). Not
+    the official entrypoint: the harbor role runs initdb and postgres itself, which works with either image. Checked
+    in the root: initdb makes a cluster as postgres, with the C.UTF-8 locale the role asks for."""
+    major = entry['tag'].split('.')[0]
+    packages = debian_closure([f'postgresql-{major}', 'libc-bin', 'dash', 'coreutils'], DATA_DEBIAN)
+    version = checked_tag(entry, packages, f'postgresql-{major}')
+    bin_dir = f'/usr/lib/postgresql/{major}/bin'
+
+    def populate(root):
+        data_root(root, packages, 'postgres', '/var/lib/postgresql', DATA_DEBIAN)
+        link_sh(root)
+        for directory in ('var/lib/postgresql/data', 'var/run/postgresql'):
+            (root / directory).mkdir(parents=True, exist_ok=True)
+        printed = chroot(root, f'{bin_dir}/postgres', '--version').strip()
+        if not printed.startswith(f'postgres (PostgreSQL) {version} '):
+            raise BuildError(f'postgres --version prints {printed!r} in the image, not PostgreSQL {version}')
+        check = root / 'tmp' / 'initdb-check'
+        check.mkdir()
+        os.chown(check, DATA_UID, DATA_UID)
+        try:
+            run_with_devices(root, f'{DATA_UID}:{DATA_UID}', f'{bin_dir}/initdb', '--locale=C.UTF-8',
+                             '--encoding=UTF8', '--auth=trust', '--username=postgres', '-D', '/tmp/initdb-check/data',
+                             env={'PATH': f'{bin_dir}:{IMAGE_PATH}'})
+        finally:
+            shutil.rmtree(check)
+
+    return ImageSpec(entry['image'], entry['tag'], {'debian': packages, 'debian_release': DATA_DEBIAN}, populate,
+                     {'cmd': ['postgres'], 'user': str(DATA_UID),
+                      'env': [f'PATH={bin_dir}:{IMAGE_PATH}', f'PG_MAJOR={major}', 'PGDATA=/var/lib/postgresql/data'],
+                      'ports': ['5432/tcp']})
+
+
+def valkey_image(entry):
+    """Debian's Valkey in an image of the official name (docker.io/valkey/valkey: valkey-server on the PATH, valkey
+    999, working directory /data, port 6379); not the official entrypoint (the role gives valkey-server its
+    configuration). Checked in the root: valkey-server and valkey-cli print the version."""
+    packages = debian_closure(['valkey-server', 'valkey-tools', 'dash'], DATA_DEBIAN)
+    version = checked_tag(entry, packages, 'valkey-server')
+
+    def populate(root):
+        data_root(root, packages, 'valkey', '/data', DATA_DEBIAN)
+        link_sh(root)
+        for command in ('valkey-server', 'valkey-cli'):
+            printed = chroot(root, command, '--version')
+            if f'v={version} ' not in printed and f' {version}' not in printed:
+                raise BuildError(f'{command} --version prints {printed.strip()!r} in the image, not Valkey {version}')
+
+    return ImageSpec(entry['image'], entry['tag'], {'debian': packages, 'debian_release': DATA_DEBIAN}, populate,
+                     {'cmd': ['valkey-server'], 'user': str(DATA_UID), 'workdir': '/data', 'env': [IMAGE_PATH_ENV],
+                      'ports': ['6379/tcp']})

@@ -20,7 +20,8 @@ sys.path.insert(0, str(REPO / 'lab' / 'artifacts'))
 # pylint: disable=wrong-import-position,import-error
 from builder.common import SHARED_SOURCES, BuildError  # noqa: E402
 from builder.gobuild import Built  # noqa: E402
-from builder.harbor import check_makefile_pins, harbor_scripts, makefile_pins  # noqa: E402
+from builder.harbor import (  # noqa: E402
+    check_makefile_pins, checked_tag, debian_upstream_version, harbor_scripts, makefile_pins)
 from builder.recipes import HARBOR_DATA, harbor_registry_version, source_archive  # noqa: E402
 from builder.release import IMAGE_RECIPES  # noqa: E402
 
@@ -83,3 +84,16 @@ def test_every_minor_has_harbors_images_with_their_recipes(minor):
 
 def test_the_registry_prints_the_branch_and_commit_it_was_built_from():
     assert harbor_registry_version('release-2.8') == 'v2.8.3+release-2.8.ea065fef'
+
+
+def test_the_data_services_are_tagged_with_debians_upstream_version():
+    assert debian_upstream_version('17.12-0+deb13u1') == '17.12'
+    assert debian_upstream_version('8.1.1+dfsg1-3+deb13u3') == '8.1.1'
+    assert debian_upstream_version('5:7.0.15-1~deb12u10') == '7.0.15'
+    entry = {'image': 'docker.io/library/postgres', 'tag': '17.12'}
+    assert checked_tag(entry, {'postgresql-17': '17.12-0+deb13u1'}, 'postgresql-17') == '17.12'
+    with pytest.raises(BuildError, match='has postgresql-17 17.13-0.deb13u1, the manifest says '
+                                         'docker.io/library/postgres:17.12: set the tag to 17.13'):
+        checked_tag(entry, {'postgresql-17': '17.13-0+deb13u1'}, 'postgresql-17')
+    for minor in MANIFEST['kubernetes'].values():
+        assert {'postgres', 'valkey'} <= set(minor['images']) and {'postgres', 'valkey'} <= set(IMAGE_RECIPES)
