@@ -1,0 +1,85 @@
+# -*- coding: utf-8 -*-
+# Copyright: caas.platform contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: harbor_problems
+short_description: What is wrong with the harbor role's settings, and what the cluster lacks for them
+version_added: 0.1.0
+description:
+  - Takes the role's settings by name and returns one message per problem (empty when there is none), so that the
+    role refuses them before anything changes.
+  - C(harbor_external_url) an C(https://) URL of a host name or address with an optional port and nothing after
+    it (Harbor puts it in the token realm it hands out); C(harbor_registry_storage) C(bucket) or C(volume);
+    C(harbor_trivy_db_repository) C(<registry>/<path>); C(harbor_volume_storage_class) and, with C(bucket),
+    C(harbor_bucket_storage_class) among the cluster's StorageClasses (O(storage_classes)).
+options:
+  _input:
+    description: The settings, by name.
+    type: dict
+    required: true
+  storage_classes:
+    description: The names of the cluster's StorageClasses; not checked when omitted.
+    type: list
+    elements: str
+"""
+
+EXAMPLES = r"""
+- name: Refuse bad settings
+  ansible.builtin.assert:
+    that: problems | length == 0
+    fail_msg: "{{ problems | join(' ') }}"
+  vars:
+    problems: "{{ {'harbor_external_url': harbor_external_url} | caas.platform.harbor_problems }}"
+"""
+
+RETURN = r"""
+_value:
+  description: One message per problem, naming the setting, its value and the fix.
+  type: list
+  elements: str
+"""
+
+import json
+import re
+
+from ansible.errors import AnsibleFilterError
+
+EXTERNAL_URL = re.compile(r'^https://[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?/?$')
+REPOSITORY = re.compile(r'^[^/\s]+/\S+$')
+
+
+def harbor_problems(settings, storage_classes=None):
+    if not hasattr(settings, 'get'):
+        raise AnsibleFilterError('harbor_problems expects the settings by name, a dict; got %r' % (settings,))
+    problems = []
+    url = settings.get('harbor_external_url')
+    if not EXTERNAL_URL.match(str(url or '')):
+        problems.append('harbor_external_url is %s: set it to the https:// URL clients reach Harbor at '
+                        '(https://<name>[:port], nothing after it); Harbor puts it in the tokens it hands out.'
+                        % json.dumps(url))
+    storage = settings.get('harbor_registry_storage', 'bucket')
+    if storage not in ('bucket', 'volume'):
+        problems.append('harbor_registry_storage is %s: set bucket (a bucket of the object store) or volume '
+                        '(one PersistentVolumeClaim).' % json.dumps(storage))
+    repository = settings.get('harbor_trivy_db_repository')
+    if not REPOSITORY.match(str(repository or '')):
+        problems.append('harbor_trivy_db_repository is %s: set it to <registry>/<path> of the Trivy database '
+                        '(by default the registry mirror, caas_registry_mirror, holds it).' % json.dumps(repository))
+    if storage_classes is not None:
+        needed = [('harbor_volume_storage_class', settings.get('harbor_volume_storage_class'))]
+        if storage == 'bucket':
+            needed.append(('harbor_bucket_storage_class', settings.get('harbor_bucket_storage_class')))
+        for name, value in needed:
+            if value not in storage_classes:
+                problems.append('%s is %s, which the cluster does not have (it has %s): set a StorageClass it has, '
+                                'or run the storage layer (playbooks/40_storage.yml) first.'
+                                % (name, json.dumps(value), ', '.join(sorted(storage_classes)) or 'none'))
+    return problems
+
+
+class FilterModule(object):
+    def filters(self):
+        return {'harbor_problems': harbor_problems}

@@ -1,0 +1,49 @@
+# -*- coding: utf-8 -*-
+# Copyright: caas.platform contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The harbor role's refusals (caas.platform.harbor_problems)."""
+
+from __future__ import annotations
+
+import pytest
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.caas.platform.plugins.filter.harbor_problems import harbor_problems
+
+GOOD = {'harbor_external_url': 'https://registry.example.com', 'harbor_registry_storage': 'bucket',
+        'harbor_trivy_db_repository': '10.0.0.5:5000/ghcr.io/aquasecurity/trivy-db',
+        'harbor_volume_storage_class': 'ceph-block', 'harbor_bucket_storage_class': 'ceph-bucket'}
+
+
+def test_good_settings_have_no_problem():
+    assert harbor_problems(GOOD, ['ceph-block', 'ceph-bucket', 'cephfs']) == []
+    assert harbor_problems(dict(GOOD, harbor_external_url='https://10.0.0.9:8443/')) == []
+
+
+@pytest.mark.parametrize('url', ['', None, 'http://registry.example.com', 'https://registry.example.com/harbor',
+                                 'registry.example.com', 'https://-bad.example.com'])
+def test_an_external_url_clients_cannot_use_is_refused(url):
+    [problem] = harbor_problems(dict(GOOD, harbor_external_url=url))
+    assert problem.startswith('harbor_external_url is ') and 'https://<name>[:port]' in problem
+
+
+def test_storage_and_trivy_settings():
+    problems = harbor_problems(dict(GOOD, harbor_registry_storage='nfs', harbor_trivy_db_repository=''))
+    assert problems[0] == 'harbor_registry_storage is "nfs": set bucket (a bucket of the object store) or volume ' \
+                          '(one PersistentVolumeClaim).'
+    assert problems[1].startswith('harbor_trivy_db_repository is "": set it to <registry>/<path>')
+
+
+def test_storage_classes_the_cluster_lacks():
+    [problem] = harbor_problems(GOOD, ['ceph-block'])
+    assert problem.startswith('harbor_bucket_storage_class is "ceph-bucket", which the cluster does not have '
+                              '(it has ceph-block)')
+    # A volume needs no bucket class.
+    assert harbor_problems(dict(GOOD, harbor_registry_storage='volume'), ['ceph-block']) == []
+    [problem] = harbor_problems(dict(GOOD, harbor_registry_storage='volume'), [])
+    assert '(it has none)' in problem and 'playbooks/40_storage.yml' in problem
+
+
+def test_settings_must_be_by_name():
+    with pytest.raises(AnsibleFilterError, match='expects the settings by name'):
+        harbor_problems(['x'])
