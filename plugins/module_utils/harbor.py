@@ -19,7 +19,7 @@ import json
 import socket
 import time
 import urllib.error
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from ansible.module_utils.urls import ConnectionError as UrlsConnectionError
 from ansible.module_utils.urls import open_url
@@ -84,10 +84,10 @@ class HarborClient(object):
         return cls(params['url'], params['username'], params['password'], params['ca_path'],
                    params['validate_certs'], params['timeout'])
 
-    def request(self, method, path, body=None, query=None, expect=(200,)):
+    def request(self, method, path, body=None, query=None, expect=(200,), headers=None):
         """(status, headers, document) of the request; raises HarborError when the status is not expected."""
         url = self.base + path + ('?' + urlencode(query) if query else '')
-        headers = {'Accept': 'application/json'}
+        headers = dict(headers or {}, Accept='application/json')
         data = None
         if body is not None:
             data = json.dumps(body)
@@ -119,6 +119,13 @@ class HarborClient(object):
 
     def get(self, path, query=None):
         return self.request('GET', path, query=query)[2]
+
+    def find(self, kind, name):
+        """The resource of a kind that takes a name or an ID in its path (projects), by name; None when Harbor has
+        no such one."""
+        status, _headers, document = self.request('GET', '/%s/%s' % (kind, quote(name, safe='')), expect=(200, 404),
+                                                  headers={'X-Is-Resource-Name': 'true'})
+        return document if status == 200 else None
 
     def get_all(self, path, query=None):
         """Every item of a paginated list."""
