@@ -13,7 +13,10 @@ description:
     role refuses them before anything changes.
   - C(harbor_external_url) an C(https://) URL of a host name or address with an optional port and nothing after
     it (Harbor puts it in the token realm it hands out); C(harbor_registry_storage) C(bucket) or C(volume);
-    C(harbor_trivy_db_repository) C(<registry>/<path>); C(harbor_volume_storage_class) and, with C(bucket),
+    C(harbor_trivy_db_repository) C(<registry>/<path>); C(harbor_admin_password) set and as Harbor requires
+    (8 characters or more with an upper-case letter, a lower-case letter and a digit; never shown in a message);
+    C(harbor_tls_cert_file) and C(harbor_tls_key_file) files on the controller; C(harbor_node_port) in Kubernetes'
+    NodePort range (30000-32767); C(harbor_volume_storage_class) and, with C(bucket),
     C(harbor_bucket_storage_class) among the cluster's StorageClasses (O(storage_classes)).
 options:
   _input:
@@ -43,6 +46,7 @@ _value:
 """
 
 import json
+import os
 import re
 
 from ansible.errors import AnsibleFilterError
@@ -68,6 +72,23 @@ def harbor_problems(settings, storage_classes=None):
     if not REPOSITORY.match(str(repository or '')):
         problems.append('harbor_trivy_db_repository is %s: set it to <registry>/<path> of the Trivy database '
                         '(by default the registry mirror, caas_registry_mirror, holds it).' % json.dumps(repository))
+    password = str(settings.get('harbor_admin_password') or '')
+    if not (len(password) >= 8 and re.search('[A-Z]', password) and re.search('[a-z]', password)
+            and re.search('[0-9]', password)):
+        problems.append('harbor_admin_password is %s: set it from Vault (an ansible-vault variable) to 8 characters or '
+                        'more with an upper-case letter, a lower-case letter and a digit, as Harbor requires.'
+                        % ('empty' if not password else 'not as Harbor requires (its value is not shown)'))
+    for name, what in (('harbor_tls_cert_file', "Harbor's certificate for the host of harbor_external_url, issued "
+                                                'by the site CA (PEM)'),
+                       ('harbor_tls_key_file', 'its key (PEM, an ansible-vault encrypted file)')):
+        path = settings.get(name)
+        if not path or not os.path.isfile(str(path)):
+            problems.append('%s is %s, which is not a file on the controller: set it to %s.'
+                            % (name, json.dumps(path), what))
+    port = settings.get('harbor_node_port', 30443)
+    if not str(port).isdigit() or not 30000 <= int(port) <= 32767:
+        problems.append('harbor_node_port is %s: set a port of Kubernetes\' NodePort range, 30000 to 32767.'
+                        % json.dumps(port))
     if storage_classes is not None:
         needed = [('harbor_volume_storage_class', settings.get('harbor_volume_storage_class'))]
         if storage == 'bucket':

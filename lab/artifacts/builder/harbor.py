@@ -325,3 +325,45 @@ def valkey_image(entry):
     return ImageSpec(entry['image'], entry['tag'], {'debian': packages, 'debian_release': DATA_DEBIAN}, populate,
                      {'cmd': ['valkey-server'], 'user': str(DATA_UID), 'workdir': '/data', 'env': [IMAGE_PATH_ENV],
                       'ports': ['6379/tcp']})
+
+
+# -- Harbor's TLS front ----------------------------------------------------------------------------------------------
+
+# What Harbor's nginx serves with, without its portal: the machine release's nginx (Photon's upstream).
+NGINX_CHECK_CONFIG = ('pid /tmp/nginx-check.pid;\nerror_log stderr;\nevents {}\n'
+                      'http { access_log off; server { listen 127.0.0.1:8080; location / { return 204; } } }\n')
+
+
+def harbor_nginx_image(entry):
+    """goharbor/nginx-photon: Debian's nginx as nginx (10000), nginx -g 'daemon off;' (upstream's command), its
+    configuration mounted at /etc/nginx/nginx.conf; the directories upstream declares as volumes. Checked in the
+    root: nginx prints its version and accepts a configuration."""
+    packages = debian_closure(['nginx'])
+
+    def populate(root):
+        extract_debs(debian_debs(packages), root)
+        base_root = root / 'etc'
+        (base_root / 'passwd').write_text('root:x:0:0:root:/root:/usr/sbin/nologin\n'
+                                          f'nginx:x:{HARBOR_UID}:{HARBOR_UID}:nginx:/nonexistent:/usr/sbin/nologin\n'
+                                          'nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n')
+        (base_root / 'group').write_text(f'root:x:0:\nnginx:x:{HARBOR_UID}:\nnogroup:x:65534:\n')
+        (base_root / 'nsswitch.conf').write_text('passwd: files\ngroup: files\nhosts: files dns\n')
+        for directory, mode in (('tmp', 0o1777), ('root', 0o700)):
+            (root / directory).mkdir(parents=True, exist_ok=True)
+            (root / directory).chmod(mode)
+        for directory in ('var/cache/nginx', 'var/log/nginx', 'run'):
+            (root / directory).mkdir(parents=True, exist_ok=True)
+        run('ldconfig', '-r', root)
+        printed = chroot(root, 'nginx', '-v').strip()
+        if not printed.startswith('nginx version: nginx/'):
+            raise BuildError(f'nginx -v prints {printed!r} in the image')
+        (root / 'tmp' / 'check.conf').write_text(NGINX_CHECK_CONFIG)
+        try:
+            chroot(root, 'nginx', '-t', '-c', '/tmp/check.conf')
+        finally:
+            for name in ('check.conf', 'nginx-check.pid'):
+                (root / 'tmp' / name).unlink(missing_ok=True)
+
+    return ImageSpec(entry['image'], entry['tag'], {'debian': packages, 'check': NGINX_CHECK_CONFIG}, populate,
+                     {'cmd': ['nginx', '-g', 'daemon off;'], 'user': 'nginx', 'env': [IMAGE_PATH_ENV],
+                      'ports': ['8080/tcp', '8443/tcp']})

@@ -37,6 +37,7 @@ from .debian import debian_closure
 from .harbor import (
     harbor_core_image,
     harbor_jobservice_image,
+    harbor_nginx_image,
     harbor_registryctl_image,
     postgres_image,
     registry_photon_image,
@@ -94,7 +95,8 @@ IMAGE_RECIPES = {**{name: ('kubernetes', functools.partial(kubernetes_image, nam
                  'harbor-registryctl': (('harbor', 'harbor-registry'), harbor_registryctl_image),
                  'registry-photon': (('harbor', 'harbor-registry'), registry_photon_image),
                  'trivy-adapter-photon': (('harbor', 'harbor-scanner-trivy', 'trivy'), trivy_adapter_image),
-                 'postgres': ((), postgres_image), 'valkey': ((), valkey_image)}
+                 'postgres': ((), postgres_image), 'valkey': ((), valkey_image),
+                 'harbor-nginx': ((), harbor_nginx_image)}
 # Images whose first layers are another image of the bundle (the recipe gets its archive after the Builts).
 IMAGE_BASES = {'rook-ceph': 'ceph', 'cephcsi': 'ceph'}
 TEST_IMAGE_RECIPES = {'busybox': busybox_image, 'scan-target': scan_target_image}

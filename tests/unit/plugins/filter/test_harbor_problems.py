@@ -10,9 +10,12 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.caas.platform.plugins.filter.harbor_problems import harbor_problems
 
+SECRET = 'Vault-Passw0rd'
 GOOD = {'harbor_external_url': 'https://registry.example.com', 'harbor_registry_storage': 'bucket',
         'harbor_trivy_db_repository': '10.0.0.5:5000/ghcr.io/aquasecurity/trivy-db',
-        'harbor_volume_storage_class': 'ceph-block', 'harbor_bucket_storage_class': 'ceph-bucket'}
+        'harbor_volume_storage_class': 'ceph-block', 'harbor_bucket_storage_class': 'ceph-bucket',
+        'harbor_admin_password': SECRET, 'harbor_tls_cert_file': __file__, 'harbor_tls_key_file': __file__,
+        'harbor_node_port': '30443'}
 
 
 def test_good_settings_have_no_problem():
@@ -47,3 +50,18 @@ def test_storage_classes_the_cluster_lacks():
 def test_settings_must_be_by_name():
     with pytest.raises(AnsibleFilterError, match='expects the settings by name'):
         harbor_problems(['x'])
+
+
+@pytest.mark.parametrize('password', ['', 'short1A', 'alllowercase1', 'ALLUPPER1', 'NoDigitsHere'])
+def test_an_admin_password_harbor_would_refuse_is_refused_without_showing_it(password):
+    [problem] = harbor_problems(dict(GOOD, harbor_admin_password=password))
+    assert problem.startswith('harbor_admin_password is ')
+    assert not password or password not in problem
+
+
+def test_tls_files_and_node_port():
+    problems = harbor_problems(dict(GOOD, harbor_tls_cert_file='/nonexistent/harbor.crt', harbor_tls_key_file='',
+                                    harbor_node_port=443))
+    assert problems[0].startswith('harbor_tls_cert_file is "/nonexistent/harbor.crt", which is not a file')
+    assert problems[1].startswith('harbor_tls_key_file is "", which is not a file')
+    assert problems[2] == "harbor_node_port is 443: set a port of Kubernetes' NodePort range, 30000 to 32767."
