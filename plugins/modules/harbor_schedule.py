@@ -1,0 +1,146 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: caas.platform contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: harbor_schedule
+short_description: Harbor's garbage collection and scan-all schedules
+version_added: 0.1.0
+description:
+  - Sets when Harbor runs garbage collection (deleting the blobs no artifact uses, which frees the storage) or scans
+    every artifact again (new advisories in the vulnerability database find vulnerabilities in old images).
+    Changed only when Harbor's schedule differed.
+options:
+  job:
+    description: V(gc) (garbage collection) or V(scan_all).
+    type: str
+    choices: [gc, scan_all]
+    required: true
+  schedule:
+    description: V(none) runs it never (on demand only); V(custom) at O(cron).
+    type: str
+    choices: [none, hourly, daily, weekly, custom]
+    required: true
+  cron:
+    description: With V(custom), Harbor's cron expression of six fields (seconds first), for example C(0 0 3 * * 6).
+    type: str
+  delete_untagged:
+    description: Garbage collection also deletes artifacts without a tag.
+    type: bool
+    default: false
+  workers:
+    description: Garbage collection's parallel workers (1 to 5).
+    type: int
+    default: 1
+extends_documentation_fragment:
+  - caas.platform.harbor
+author:
+  - caas.platform maintainers (@caas-platform)
+attributes:
+  check_mode:
+    support: full
+    description: Reads the schedule and says whether it would change; writes nothing.
+  diff_mode:
+    support: full
+    description: The schedule before and after.
+  platform:
+    support: full
+    platforms: posix
+    description: Any host that reaches Harbor's URL.
+notes:
+  - Needs the admin's login.
+"""
+
+EXAMPLES = r"""
+- name: Collect garbage every Saturday at 03:00, untagged artifacts too
+  caas.platform.harbor_schedule:
+    url: https://registry.example.com
+    username: admin
+    password: "{{ harbor_admin_password }}"
+    job: gc
+    schedule: custom
+    cron: "0 0 3 * * 6"
+    delete_untagged: true
+
+- name: Scan everything again every day
+  caas.platform.harbor_schedule:
+    url: https://registry.example.com
+    username: admin
+    password: "{{ harbor_admin_password }}"
+    job: scan_all
+    schedule: daily
+"""
+
+RETURN = r"""
+schedule:
+  description: The schedule as Harbor has it after the run.
+  returned: always
+  type: dict
+  sample: {type: Custom, cron: "0 0 3 * * 6", parameters: {delete_untagged: true, workers: 1}}
+"""
+
+import re
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.caas.platform.plugins.module_utils.harbor import HarborClient, HarborError, argument_spec
+
+PATHS = {'gc': '/system/gc/schedule', 'scan_all': '/system/scanAll/schedule'}
+# Harbor's types, with the cron expressions its UI sends for them.
+TYPES = {'none': ('None', ''), 'hourly': ('Hourly', '0 0 * * * *'), 'daily': ('Daily', '0 0 0 * * *'),
+         'weekly': ('Weekly', '0 0 0 * * 0')}
+CRON = re.compile(r'^\S+( \S+){5}$')
+
+
+def summary(document):
+    schedule = (document or {}).get('schedule') or {}
+    parameters = (document or {}).get('parameters') or {}
+    return dict(type=schedule.get('type') or 'None', cron=schedule.get('cron') or '',
+                parameters=dict((k, parameters[k]) for k in ('delete_untagged', 'workers') if k in parameters))
+
+
+def main():
+    spec = argument_spec()
+    spec.update(job=dict(type='str', choices=list(PATHS), required=True),
+                schedule=dict(type='str', choices=['none', 'hourly', 'daily', 'weekly', 'custom'], required=True),
+                cron=dict(type='str'), delete_untagged=dict(type='bool', default=False),
+                workers=dict(type='int', default=1))
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True,
+                           required_if=[('schedule', 'custom', ('cron',))])
+    params = module.params
+    if params['schedule'] == 'custom' and not CRON.match(params['cron'].strip()):
+        module.fail_json(msg='cron is %r: Harbor takes six fields, seconds first (for example "0 0 3 * * 6")'
+                             % params['cron'])
+    if not 1 <= params['workers'] <= 5:
+        module.fail_json(msg='workers is %d: Harbor runs 1 to 5 garbage collection workers' % params['workers'])
+    kind, cron = TYPES.get(params['schedule'], ('Custom', (params['cron'] or '').strip()))
+    wanted = dict(type=kind, cron=cron, parameters={})
+    if params['job'] == 'gc':
+        wanted['parameters'] = dict(delete_untagged=params['delete_untagged'], workers=params['workers'])
+    client = HarborClient.from_module(module)
+    path = PATHS[params['job']]
+    try:
+        current = client.get(path)
+        before = summary(current)
+        differs = before['type'] != wanted['type'] or (kind != 'None' and (
+            before['cron'] != wanted['cron'] or before['parameters'] != wanted['parameters']))
+        if differs and not module.check_mode:
+            body = dict(schedule=dict(type=kind, cron=cron))
+            if wanted['parameters']:
+                body['parameters'] = wanted['parameters']
+            exists = bool((current or {}).get('schedule'))
+            client.request('PUT' if exists else 'POST', path, body=body, expect=(200, 201))
+        after = summary(client.get(path)) if differs and not module.check_mode else (wanted if differs else before)
+    except HarborError as exc:
+        module.fail_json(msg=str(exc), status=exc.status, code=exc.code)
+    result = dict(changed=differs, schedule=after)
+    if module._diff:
+        result['diff'] = dict(before=before, after=after)
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()
