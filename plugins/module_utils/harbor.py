@@ -165,3 +165,32 @@ class HarborClient(object):
                 raise HarborError('Harbor at %s is not healthy after %s s: %s' % (self.base, timeout, problem))
             sleep(interval)
 
+
+
+# -- Tag rules (immutability and retention share Harbor's rule shape) ---------------------------------------------
+
+def rule_selectors(rule):
+    """(tag_selectors, scope_selectors) of a rule given as repositories/tags patterns and whether each matches or
+    excludes, the way Harbor's UI writes them (doublestar patterns)."""
+    tag_extras = {'untagged': True} if rule.get('untagged') else None
+    tag = dict(kind='doublestar', decoration=rule.get('tags_match') or 'matches', pattern=rule.get('tags') or '**')
+    if tag_extras is not None:
+        tag['extras'] = json.dumps(tag_extras)
+    repository = dict(kind='doublestar', decoration='repo' + (rule.get('repositories_match') or 'matches').capitalize(),
+                      pattern=rule.get('repositories') or '**')
+    return [tag], {'repository': [repository]}
+
+
+def comparable_rule(rule):
+    """A Harbor rule reduced to what the modules manage, in one form."""
+    tags = (rule.get('tag_selectors') or [{}])[0]
+    repositories = ((rule.get('scope_selectors') or {}).get('repository') or [{}])[0]
+    extras = tags.get('extras') or ''
+    try:
+        untagged = bool(json.loads(extras).get('untagged')) if extras else False
+    except ValueError:
+        untagged = False
+    return dict(template=rule.get('template'), params=rule.get('params') or {}, disabled=bool(rule.get('disabled')),
+                tags=tags.get('pattern'), tags_match=tags.get('decoration'), untagged=untagged,
+                repositories=repositories.get('pattern'),
+                repositories_match=(repositories.get('decoration') or 'repoMatches')[4:].lower())
