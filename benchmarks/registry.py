@@ -1,0 +1,237 @@
+# Copyright: caas.platform contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Figures of the registry layer (Harbor with Trivy) on the lab, from the controller, as clients see it: skopeo
+through Harbor's TLS front with the lab CA, robot accounts for pushes and pulls (docs/registry.md reports them).
+
+  registry.py push-pull
+      A 100 MiB image (one layer of random bytes, written here as an OCI layout) pushed to a project by a robot and
+      pulled back: the seconds and MB/s of each, the pulled layer's digest compared.
+
+  registry.py proxy-cache
+      A registry endpoint for the lab's mirror (artifacts1, the lab CA) and a proxy-cache project over it; the same
+      platform image pulled through it twice: cold (Harbor fetches it from the mirror) and warm (from its storage).
+
+  registry.py scan-block
+      The scan-and-block round trip: a project that scans on push and refuses HIGH vulnerabilities; the lab's
+      scan-target image pushed; the seconds until the scan report is there (it must name exactly CAAS-LAB-0001); the
+      pull refused with Harbor's policy message.
+
+Each writes benchmarks/results/registry_<name>.json. Needs the lab with its registry layer (scripts/lab main) and
+nothing else running: the 2 cores are the measurement. The admin's password is read from the lab's stand-in for
+Vault (CAAS_LAB_DIR/pki/harbor-admin-password); robot secrets and logins go to skopeo in 0600 files, never on its
+command line, and are printed nowhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import gzip
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+RESULTS = REPO / 'benchmarks' / 'results'
+sys.path.insert(0, str(REPO / 'collections'))
+# pylint: disable=wrong-import-position,import-error
+from ansible_collections.caas.platform.plugins.module_utils.harbor import HarborClient, HarborError  # noqa: E402
+
+LAB_DIR = Path(os.environ.get('CAAS_LAB_DIR', '/var/lib/caas-lab'))
+BUNDLE = Path(os.environ.get('CAAS_LAB_BUNDLE', '/var/cache/caas-lab/bundle'))
+MIRROR = 'https://artifacts1.lab.internal:5000'
+MIB = 1024 * 1024
+
+
+def harbor_address():
+    """registry.lab.internal resolves on the lab's network only: the controller reaches the NodePort of worker1 by its
+    address (Harbor's certificate names the workers' addresses too, scripts/lab pki)."""
+    hosts = subprocess.run(['scripts/lab', 'status'], cwd=REPO, capture_output=True, text=True, check=False).stdout
+    for line in hosts.splitlines():
+        parts = line.split()
+        if parts and parts[0] == 'worker1' and len(parts) > 1:
+            return f'{parts[1]}:30443'
+    raise SystemExit('worker1 is not up: start the lab (scripts/lab main)')
+
+
+class Lab:
+    """Harbor of the lab as its admin, and a scratch directory for skopeo's logins and the CA."""
+
+    def __init__(self, scratch):
+        self.scratch = Path(scratch)
+        self.address = harbor_address()
+        self.ca = LAB_DIR / 'pki' / 'lab-ca.crt'
+        password = (LAB_DIR / 'pki' / 'harbor-admin-password').read_text().strip()
+        self.url = f'https://{self.address}'
+        self.admin = HarborClient(self.url, 'admin', password, str(self.ca))
+        certs = self.scratch / 'certs'
+        certs.mkdir()
+        (certs / 'ca.crt').write_bytes(self.ca.read_bytes())
+        self.certs = certs
+
+    def robot(self, project, name, actions):
+        """A project robot's (name, secret), made anew for this run."""
+        for robot in self.admin.get_all('/robots'):
+            if robot.get('name') == f'robot${project}+{name}':
+                self.admin.request('DELETE', f'/robots/{robot["id"]}')
+        created = self.admin.request('POST', '/robots', expect=(201,), body={
+            'name': name, 'level': 'project', 'duration': 1, 'disable': False,
+            'permissions': [{'kind': 'project', 'namespace': project,
+                             'access': [{'resource': 'repository', 'action': a} for a in actions]}]})[2]
+        return created['name'], created['secret']
+
+    def authfile(self, name, secret):
+        path = self.scratch / 'auth.json'
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, 'w') as handle:
+            json.dump({'auths': {self.address: {'auth': base64.b64encode(f'{name}:{secret}'.encode()).decode()}}},
+                      handle)
+        return path
+
+    def project(self, name, **metadata):
+        if self.admin.find('projects', name) is None:
+            body = {'project_name': name, 'metadata': dict((k, str(v).lower()) for k, v in metadata.items())}
+            self.admin.request('POST', '/projects', body=body, expect=(201,))
+
+    def skopeo(self, *args, check=True):
+        return subprocess.run(['skopeo', *args], capture_output=True, text=True, check=check)
+
+
+def big_image(layout, size):
+    """An OCI layout of one image whose one layer is size random bytes (gzip-stored, not compressible)."""
+    blobs = layout / 'blobs' / 'sha256'
+    blobs.mkdir(parents=True)
+    raw = layout / 'layer.tar'
+    with open(raw, 'wb') as handle:
+        header = bytearray(512)
+        name = b'random.bin'
+        header[:len(name)] = name
+        header[100:108] = b'0000644\0'
+        header[108:116] = header[116:124] = b'0000000\0'
+        header[124:136] = f'{size:011o}\0'.encode()
+        header[136:148] = b'00000000000\0'
+        header[156:157] = b'0'
+        header[257:263] = b'ustar\0'
+        header[263:265] = b'00'
+        header[148:156] = b' ' * 8
+        header[148:156] = f'{sum(header):06o}\0 '.encode()
+        handle.write(header)
+        for _ in range(size // MIB):
+            handle.write(os.urandom(MIB))
+        handle.write(bytes(-size % 512) + bytes(1024))
+    diff_id = hashlib.sha256(raw.read_bytes()).hexdigest()
+    compressed = gzip.compress(raw.read_bytes(), compresslevel=1)
+    raw.unlink()
+    layer = hashlib.sha256(compressed).hexdigest()
+    (blobs / layer).write_bytes(compressed)
+    config = json.dumps({'architecture': 'amd64', 'os': 'linux', 'rootfs': {'type': 'layers',
+                                                                            'diff_ids': [f'sha256:{diff_id}']}}).encode()
+    (blobs / hashlib.sha256(config).hexdigest()).write_bytes(config)
+    manifest = json.dumps({'schemaVersion': 2, 'mediaType': 'application/vnd.oci.image.manifest.v1+json',
+                           'config': {'mediaType': 'application/vnd.oci.image.config.v1+json',
+                                      'digest': f'sha256:{hashlib.sha256(config).hexdigest()}', 'size': len(config)},
+                           'layers': [{'mediaType': 'application/vnd.oci.image.layer.v1.tar+gzip',
+                                       'digest': f'sha256:{layer}', 'size': len(compressed)}]}).encode()
+    (blobs / hashlib.sha256(manifest).hexdigest()).write_bytes(manifest)
+    (layout / 'oci-layout').write_text('{"imageLayoutVersion":"1.0.0"}')
+    (layout / 'index.json').write_text(json.dumps({'schemaVersion': 2, 'manifests': [{
+        'mediaType': 'application/vnd.oci.image.manifest.v1+json', 'size': len(manifest),
+        'digest': f'sha256:{hashlib.sha256(manifest).hexdigest()}', 'annotations': {'org.opencontainers.image.ref.name': '1'}}]}))
+    return f'sha256:{layer}', len(compressed)
+
+
+def push_pull(lab):
+    lab.project('caas-bench')
+    name, secret = lab.robot('caas-bench', 'bench', ['push', 'pull'])
+    auth = lab.authfile(name, secret)
+    layer, size = big_image(lab.scratch / 'big', 100 * MIB)
+    start = time.monotonic()
+    lab.skopeo('copy', '--quiet', '--dest-authfile', str(auth), '--dest-cert-dir', str(lab.certs),
+               f'oci:{lab.scratch / "big"}:1', f'docker://{lab.address}/caas-bench/big:1')
+    push = time.monotonic() - start
+    start = time.monotonic()
+    lab.skopeo('copy', '--quiet', '--src-authfile', str(auth), '--src-cert-dir', str(lab.certs),
+               f'docker://{lab.address}/caas-bench/big:1', f'oci:{lab.scratch / "pulled"}:1')
+    pull = time.monotonic() - start
+    same = (lab.scratch / 'pulled' / 'blobs' / 'sha256' / layer.split(':')[1]).is_file()
+    return {'layer_bytes': size, 'push_seconds': round(push, 1), 'push_mb_per_s': round(size / MIB / push, 1),
+            'pull_seconds': round(pull, 1), 'pull_mb_per_s': round(size / MIB / pull, 1), 'layer_same': same}
+
+
+def proxy_cache(lab):
+    endpoints = [r for r in lab.admin.get_all('/registries') if r.get('name') == 'lab-mirror']
+    if not endpoints:
+        lab.admin.request('POST', '/registries', expect=(201,), body={
+            'name': 'lab-mirror', 'type': 'docker-registry', 'url': MIRROR, 'insecure': False,
+            'ca_certificate': lab.ca.read_text()})
+        endpoints = [r for r in lab.admin.get_all('/registries') if r.get('name') == 'lab-mirror']
+    if lab.admin.find('projects', 'lab-mirror-cache') is None:
+        lab.admin.request('POST', '/projects', expect=(201,), body={
+            'project_name': 'lab-mirror-cache', 'registry_id': endpoints[0]['id'], 'metadata': {'public': 'true'}})
+    image = 'registry.k8s.io/coredns/coredns'
+    tag = next(p.name.removesuffix('.oci.tar') for p in (BUNDLE / 'images' / image).glob('*.oci.tar'))
+    times = []
+    for run in ('cold', 'warm'):
+        target = lab.scratch / f'cache-{run}'
+        start = time.monotonic()
+        lab.skopeo('copy', '--quiet', '--src-cert-dir', str(lab.certs),
+                   f'docker://{lab.address}/lab-mirror-cache/{image}:{tag}', f'oci:{target}:{tag}')
+        times.append(round(time.monotonic() - start, 1))
+    return {'image': f'{image}:{tag}', 'cold_seconds': times[0], 'warm_seconds': times[1]}
+
+
+def scan_block(lab):
+    lab.project('caas-scan', auto_scan=True, prevent_vul=True, severity='high')
+    name, secret = lab.robot('caas-scan', 'pusher', ['push', 'pull'])
+    auth = lab.authfile(name, secret)
+    archive = next((BUNDLE / 'images' / 'lab.caas.invalid' / 'scan-target').glob('*.oci.tar'))
+    tag = archive.name.removesuffix('.oci.tar')
+    start = time.monotonic()
+    lab.skopeo('copy', '--quiet', '--dest-authfile', str(auth), '--dest-cert-dir', str(lab.certs),
+               f'oci-archive:{archive}', f'docker://{lab.address}/caas-scan/scan-target:{tag}')
+    pushed = time.monotonic()
+    path = f'/projects/caas-scan/repositories/scan-target/artifacts/{tag}'
+    report = {}
+    while time.monotonic() - pushed < 600:
+        overview = (lab.admin.get(path, query={'with_scan_overview': 'true'}) or {}).get('scan_overview') or {}
+        report = next(iter(overview.values()), {})
+        if report.get('scan_status') in ('Success', 'Error'):
+            break
+        time.sleep(1)
+    scanned = time.monotonic()
+    additions = lab.admin.get(path + '/additions/vulnerabilities') or {}
+    found = [v.get('id') for v in next(iter(additions.values()), {}).get('vulnerabilities') or []]
+    pull = lab.skopeo('copy', '--quiet', '--src-authfile', str(auth), '--src-cert-dir', str(lab.certs),
+                      f'docker://{lab.address}/caas-scan/scan-target:{tag}', f'oci:{lab.scratch / "refused"}:x',
+                      check=False)
+    refused = pull.returncode != 0 and 'cannot be pulled due to configured policy' in pull.stderr
+    result = {'push_seconds': round(pushed - start, 1), 'scan_seconds_after_push': round(scanned - pushed, 1),
+              'scan_status': report.get('scan_status'), 'vulnerabilities': found, 'pull_refused': refused}
+    if found != ['CAAS-LAB-0001'] or not refused:
+        raise SystemExit(f'scan-and-block failed: {json.dumps(result)}')
+    return result
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('figure', choices=['push-pull', 'proxy-cache', 'scan-block'])
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix='caas-registry-') as scratch:
+        lab = Lab(scratch)
+        try:
+            data = {'push-pull': push_pull, 'proxy-cache': proxy_cache, 'scan-block': scan_block}[args.figure](lab)
+        except (HarborError, subprocess.CalledProcessError) as exc:
+            raise SystemExit(f'{args.figure}: {exc}{" " + exc.stderr if getattr(exc, "stderr", None) else ""}')
+    data['measured_at'] = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())
+    out = RESULTS / f'registry_{args.figure.replace("-", "_")}.json'
+    out.write_text(json.dumps(data, indent=1) + '\n')
+    print(json.dumps(data, indent=1))
+
+
+if __name__ == '__main__':
+    main()
