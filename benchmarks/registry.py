@@ -8,8 +8,8 @@ through Harbor's TLS front with the lab CA, robot accounts for pushes and pulls 
       pulled back: the seconds and MB/s of each, the pulled layer's digest compared.
 
   registry.py proxy-cache
-      A registry endpoint for the lab's mirror (artifacts1, the lab CA) and a proxy-cache project over it; the same
-      platform image pulled through it twice: cold (Harbor fetches it from the mirror) and warm (from its storage).
+      The proxy-cache project the harbor role made over the lab's mirror (lab-mirror-cache); a platform image pulled
+      through it twice: cold (Harbor fetches it from the mirror) and warm (from its storage).
 
   registry.py scan-block
       The scan-and-block round trip: a project that scans on push and refuses HIGH vulnerabilities; the lab's
@@ -44,7 +44,6 @@ from ansible_collections.caas.platform.plugins.module_utils.harbor import Harbor
 
 LAB_DIR = Path(os.environ.get('CAAS_LAB_DIR', '/var/lib/caas-lab'))
 BUNDLE = Path(os.environ.get('CAAS_LAB_BUNDLE', '/var/cache/caas-lab/bundle'))
-MIRROR = 'https://artifacts1.lab.internal:5000'
 MIB = 1024 * 1024
 
 
@@ -164,15 +163,9 @@ def push_pull(lab):
 
 
 def proxy_cache(lab):
-    endpoints = [r for r in lab.admin.get_all('/registries') if r.get('name') == 'lab-mirror']
-    if not endpoints:
-        lab.admin.request('POST', '/registries', expect=(201,), body={
-            'name': 'lab-mirror', 'type': 'docker-registry', 'url': MIRROR, 'insecure': False,
-            'ca_certificate': lab.ca.read_text()})
-        endpoints = [r for r in lab.admin.get_all('/registries') if r.get('name') == 'lab-mirror']
+    """The project the harbor role made over the lab's mirror (harbor_proxy_caches in inventories/lab)."""
     if lab.admin.find('projects', 'lab-mirror-cache') is None:
-        lab.admin.request('POST', '/projects', expect=(201,), body={
-            'project_name': 'lab-mirror-cache', 'registry_id': endpoints[0]['id'], 'metadata': {'public': 'true'}})
+        raise SystemExit('Harbor has no project lab-mirror-cache: run site.yml with the lab inventory (harbor_proxy_caches)')
     image = 'registry.k8s.io/coredns/coredns'
     tag = next(p.name.removesuffix('.oci.tar') for p in (BUNDLE / 'images' / image).glob('*.oci.tar'))
     times = []
