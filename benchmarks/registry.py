@@ -46,6 +46,9 @@ from ansible_collections.caas.platform.plugins.module_utils.harbor import Harbor
 LAB_DIR = Path(os.environ.get('CAAS_LAB_DIR', '/var/lib/caas-lab'))
 BUNDLE = Path(os.environ.get('CAAS_LAB_BUNDLE', '/var/cache/caas-lab/bundle'))
 MIB = 1024 * 1024
+# Harbor's name in the lab (harbor_external_url): what skopeo asks for and the token realm names.
+NAME = 'registry.lab.internal'
+HOST = f'{NAME}:30443'
 
 
 def harbor_address():
@@ -89,7 +92,7 @@ class Lab:
         path = self.scratch / 'auth.json'
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, 'w') as handle:
-            json.dump({'auths': {self.address: {'auth': base64.b64encode(f'{name}:{secret}'.encode()).decode()}}},
+            json.dump({'auths': {HOST: {'auth': base64.b64encode(f'{name}:{secret}'.encode()).decode()}}},
                       handle)
         return path
 
@@ -99,7 +102,13 @@ class Lab:
             self.admin.request('POST', '/projects', body=body, expect=(201,))
 
     def skopeo(self, *args, check=True):
-        return subprocess.run(['skopeo', *args], capture_output=True, text=True, check=check)
+        """skopeo with registry.lab.internal named in an /etc/hosts of its own mount namespace (Harbor's token realm
+        names it; the machine's file is untouched)."""
+        hosts = self.scratch / 'hosts'
+        hosts.write_text(Path('/etc/hosts').read_text() + f'\n{self.address.split(":")[0]} {NAME}\n')
+        argv = ['unshare', '--mount', 'sh', '-c', 'mount --bind "$1" /etc/hosts && shift && exec skopeo "$@"', 'sh',
+                str(hosts), *args]
+        return subprocess.run(argv, capture_output=True, text=True, check=check)
 
 
 def big_image(layout, size):
@@ -152,11 +161,11 @@ def push_pull(lab):
     layer, size = big_image(lab.scratch / 'big', 100 * MIB)
     start = time.monotonic()
     lab.skopeo('copy', '--quiet', '--dest-authfile', str(auth), '--dest-cert-dir', str(lab.certs),
-               f'oci:{lab.scratch / "big"}:1', f'docker://{lab.address}/caas-bench/big:1')
+               f'oci:{lab.scratch / "big"}:1', f'docker://{HOST}/caas-bench/big:1')
     push = time.monotonic() - start
     start = time.monotonic()
     lab.skopeo('copy', '--quiet', '--src-authfile', str(auth), '--src-cert-dir', str(lab.certs),
-               f'docker://{lab.address}/caas-bench/big:1', f'oci:{lab.scratch / "pulled"}:1')
+               f'docker://{HOST}/caas-bench/big:1', f'oci:{lab.scratch / "pulled"}:1')
     pull = time.monotonic() - start
     same = (lab.scratch / 'pulled' / 'blobs' / 'sha256' / layer.split(':')[1]).is_file()
     return {'layer_bytes': size, 'push_seconds': round(push, 1), 'push_mb_per_s': round(size / MIB / push, 1),
@@ -180,7 +189,7 @@ def proxy_cache(lab):
         target = lab.scratch / f'cache-{run}'
         start = time.monotonic()
         lab.skopeo('copy', '--quiet', '--src-cert-dir', str(lab.certs),
-                   f'docker://{lab.address}/lab-mirror-cache/{image}:{tag}', f'oci:{target}:{tag}')
+                   f'docker://{HOST}/lab-mirror-cache/{image}:{tag}', f'oci:{target}:{tag}')
         times.append(round(time.monotonic() - start, 1))
     return {'image': f'{image}:{tag}', 'cold_seconds': times[0], 'warm_seconds': times[1]}
 
@@ -193,7 +202,7 @@ def scan_block(lab):
     tag = archive.name.removesuffix('.oci.tar')
     start = time.monotonic()
     lab.skopeo('copy', '--quiet', '--dest-authfile', str(auth), '--dest-cert-dir', str(lab.certs),
-               f'oci-archive:{archive}', f'docker://{lab.address}/caas-scan/scan-target:{tag}')
+               f'oci-archive:{archive}', f'docker://{HOST}/caas-scan/scan-target:{tag}')
     pushed = time.monotonic()
     path = f'/projects/caas-scan/repositories/scan-target/artifacts/{tag}'
     report = {}
@@ -207,7 +216,7 @@ def scan_block(lab):
     additions = lab.admin.get(path + '/additions/vulnerabilities') or {}
     found = [v.get('id') for v in next(iter(additions.values()), {}).get('vulnerabilities') or []]
     pull = lab.skopeo('copy', '--quiet', '--src-authfile', str(auth), '--src-cert-dir', str(lab.certs),
-                      f'docker://{lab.address}/caas-scan/scan-target:{tag}', f'oci:{lab.scratch / "refused"}:x',
+                      f'docker://{HOST}/caas-scan/scan-target:{tag}', f'oci:{lab.scratch / "refused"}:x',
                       check=False)
     refused = pull.returncode != 0 and 'cannot be pulled due to configured policy' in pull.stderr
     result = {'push_seconds': round(pushed - start, 1), 'scan_seconds_after_push': round(scanned - pushed, 1),
