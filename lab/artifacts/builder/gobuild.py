@@ -260,11 +260,11 @@ def gopath_root(spec):
     return BUILD_DIR / 'gopath' / f'{spec.component}-{spec.version}' if spec.gopath else None
 
 
-def snapshot_path(spec, archive):
+def snapshot_path(component, archive):
     """The snapshot's tarball in ../shared/sources, checked against its recorded sha256."""
     path = SHARED_SOURCES / archive.file
     if not path.is_file():
-        raise BuildError(f'{path} is missing: {spec.component} is built from the source snapshots beside the '
+        raise BuildError(f'{path} is missing: {component} is built from the source snapshots beside the '
                          'checkout (../shared/sources, or CAAS_SHARED_SOURCES)')
     if sha256_file(path) != archive.sha256:
         raise BuildError(f'{path} is not the snapshot of {archive.commit} (sha256 {archive.sha256}): refusing it')
@@ -288,13 +288,13 @@ def unpack_archive(spec):
     marker, state = src / '.caas-archive-sha256', sha256_text(json.dumps(identity))
     if marker.is_file() and marker.read_text() == state:
         return src
-    path = snapshot_path(spec, archive)
+    path = snapshot_path(spec.component, archive)
     shutil.rmtree(src, ignore_errors=True)
     src.mkdir(parents=True)
     run('tar', '-xzf', path, '--strip-components=1', '-C', src)
     for directory, extra in spec.extra_archives:
         (src / directory).mkdir(parents=True)
-        run('tar', '-xzf', snapshot_path(spec, extra), '--strip-components=1', '-C', src / directory)
+        run('tar', '-xzf', snapshot_path(spec.component, extra), '--strip-components=1', '-C', src / directory)
     for name, old, new in spec.edits:
         replace_checked(src / name, old, new, what=f'{spec.component} {spec.version} {name}')
     for argv in spec.generate:

@@ -329,41 +329,67 @@ def valkey_image(entry):
 
 # -- Harbor's TLS front ----------------------------------------------------------------------------------------------
 
-# What Harbor's nginx serves with, without its portal: the machine release's nginx (Photon's upstream).
+# Harbor's nginx images (the TLS front, the portal): the machine release's nginx (Photon's upstream), checked with this.
 NGINX_CHECK_CONFIG = ('pid /tmp/nginx-check.pid;\nerror_log stderr;\nevents {}\n'
                       'http { access_log off; server { listen 127.0.0.1:8080; location / { return 204; } } }\n')
 
 
-def harbor_nginx_image(entry):
-    """goharbor/nginx-photon: Debian's nginx as nginx (10000), nginx -g 'daemon off;' (upstream's command), its
-    configuration mounted at /etc/nginx/nginx.conf; the directories upstream declares as volumes. Checked in the
+def nginx_root(root, packages):
+    """Debian's nginx as nginx (10000) with the directories upstream's images declare as volumes. Checked in the
     root: nginx prints its version and accepts a configuration."""
+    extract_debs(debian_debs(packages), root)
+    etc = root / 'etc'
+    (etc / 'passwd').write_text('root:x:0:0:root:/root:/usr/sbin/nologin\n'
+                                f'nginx:x:{HARBOR_UID}:{HARBOR_UID}:nginx:/nonexistent:/usr/sbin/nologin\n'
+                                'nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n')
+    (etc / 'group').write_text(f'root:x:0:\nnginx:x:{HARBOR_UID}:\nnogroup:x:65534:\n')
+    (etc / 'nsswitch.conf').write_text('passwd: files\ngroup: files\nhosts: files dns\n')
+    for directory, mode in (('tmp', 0o1777), ('root', 0o700)):
+        (root / directory).mkdir(parents=True, exist_ok=True)
+        (root / directory).chmod(mode)
+    for directory in ('var/cache/nginx', 'var/log/nginx', 'run'):
+        (root / directory).mkdir(parents=True, exist_ok=True)
+    run('ldconfig', '-r', root)
+    printed = chroot(root, 'nginx', '-v').strip()
+    if not printed.startswith('nginx version: nginx/'):
+        raise BuildError(f'nginx -v prints {printed!r} in the image')
+    (root / 'tmp' / 'check.conf').write_text(NGINX_CHECK_CONFIG)
+    try:
+        chroot(root, 'nginx', '-t', '-c', '/tmp/check.conf')
+    finally:
+        for name in ('check.conf', 'nginx-check.pid'):
+            (root / 'tmp' / name).unlink(missing_ok=True)
+
+
+NGINX_CONFIG = {'cmd': ['nginx', '-g', 'daemon off;'], 'user': 'nginx', 'env': [IMAGE_PATH_ENV]}
+
+
+def harbor_nginx_image(entry):
+    """goharbor/nginx-photon: Debian's nginx (nginx_root), nginx -g 'daemon off;' (upstream's command), its
+    configuration mounted at /etc/nginx/nginx.conf."""
     packages = debian_closure(['nginx'])
+    return ImageSpec(entry['image'], entry['tag'], {'debian': packages, 'check': NGINX_CHECK_CONFIG},
+                     lambda root: nginx_root(root, packages), {**NGINX_CONFIG, 'ports': ['8080/tcp', '8443/tcp']})
+
+
+def harbor_portal_image(entry, portal):
+    """goharbor/harbor-portal: Debian's nginx (nginx_root) serving the portal's web root (portal.tar of the Built of
+    portal.harbor_portal) from /usr/share/nginx/html, its configuration mounted at /etc/nginx/nginx.conf as upstream's
+    prepare mounts it; port 8080. Checked in the root: the web root holds the UI, the API explorer and the API."""
+    packages = debian_closure(['nginx'])
+    web_root = 'usr/share/nginx/html'
 
     def populate(root):
-        extract_debs(debian_debs(packages), root)
-        base_root = root / 'etc'
-        (base_root / 'passwd').write_text('root:x:0:0:root:/root:/usr/sbin/nologin\n'
-                                          f'nginx:x:{HARBOR_UID}:{HARBOR_UID}:nginx:/nonexistent:/usr/sbin/nologin\n'
-                                          'nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n')
-        (base_root / 'group').write_text(f'root:x:0:\nnginx:x:{HARBOR_UID}:\nnogroup:x:65534:\n')
-        (base_root / 'nsswitch.conf').write_text('passwd: files\ngroup: files\nhosts: files dns\n')
-        for directory, mode in (('tmp', 0o1777), ('root', 0o700)):
-            (root / directory).mkdir(parents=True, exist_ok=True)
-            (root / directory).chmod(mode)
-        for directory in ('var/cache/nginx', 'var/log/nginx', 'run'):
-            (root / directory).mkdir(parents=True, exist_ok=True)
-        run('ldconfig', '-r', root)
-        printed = chroot(root, 'nginx', '-v').strip()
-        if not printed.startswith('nginx version: nginx/'):
-            raise BuildError(f'nginx -v prints {printed!r} in the image')
-        (root / 'tmp' / 'check.conf').write_text(NGINX_CHECK_CONFIG)
-        try:
-            chroot(root, 'nginx', '-t', '-c', '/tmp/check.conf')
-        finally:
-            for name in ('check.conf', 'nginx-check.pid'):
-                (root / 'tmp' / name).unlink(missing_ok=True)
+        nginx_root(root, packages)
+        site = root / web_root
+        shutil.rmtree(site, ignore_errors=True)
+        site.mkdir(parents=True)
+        run('tar', '-xf', portal.out_dir / 'portal.tar', '-C', site, '--no-same-owner')
+        missing = [name for name in ('index.html', 'swagger-ui-index.html', 'swagger.json', 'LICENSE')
+                   if not (site / name).is_file()]
+        if missing:
+            raise BuildError(f'the portal\'s web root lacks {", ".join(missing)}')
 
-    return ImageSpec(entry['image'], entry['tag'], {'debian': packages, 'check': NGINX_CHECK_CONFIG}, populate,
-                     {'cmd': ['nginx', '-g', 'daemon off;'], 'user': 'nginx', 'env': [IMAGE_PATH_ENV],
-                      'ports': ['8080/tcp', '8443/tcp']})
+    return ImageSpec(entry['image'], entry['tag'], {'debian': packages, 'check': NGINX_CHECK_CONFIG,
+                                                    'portal': portal.outputs['portal.tar']},
+                     populate, {**NGINX_CONFIG, 'ports': ['8080/tcp']})

@@ -29,6 +29,7 @@ from .recipes import (
     kubernetes,
     pause,
     rook,
+    source_archive,
     runc,
     trivy,
     csi_sidecar)
@@ -38,11 +39,13 @@ from .harbor import (
     harbor_core_image,
     harbor_jobservice_image,
     harbor_nginx_image,
+    harbor_portal_image,
     harbor_registryctl_image,
     postgres_image,
     registry_photon_image,
     trivy_adapter_image,
     valkey_image)
+from .portal import harbor_portal
 from .scanning import debian_release, scan_target_image, trivy_db, trivy_db_artifact
 from .images import (
     build_image,
@@ -96,7 +99,8 @@ IMAGE_RECIPES = {**{name: ('kubernetes', functools.partial(kubernetes_image, nam
                  'registry-photon': (('harbor', 'harbor-registry'), registry_photon_image),
                  'trivy-adapter-photon': (('harbor', 'harbor-scanner-trivy', 'trivy'), trivy_adapter_image),
                  'postgres': ((), postgres_image), 'valkey': ((), valkey_image),
-                 'harbor-nginx': ((), harbor_nginx_image)}
+                 'harbor-nginx': ((), harbor_nginx_image),
+                 'harbor-portal': ('harbor-portal', harbor_portal_image)}
 # Images whose first layers are another image of the bundle (the recipe gets its archive after the Builts).
 IMAGE_BASES = {'rook-ceph': 'ceph', 'cephcsi': 'ceph'}
 TEST_IMAGE_RECIPES = {'busybox': busybox_image, 'scan-target': scan_target_image}
@@ -144,6 +148,9 @@ class Release:
         # Harbor's images: Harbor at their tag, the tools at the versions the manifest's registry entries name.
         if component == 'harbor':
             return go_build(harbor(images['harbor-core']['tag'].removeprefix('v'), self.build('go-swagger')))
+        if component == 'harbor-portal':
+            tag = images['harbor-portal']['tag']
+            return harbor_portal(source_archive('harbor', tag), tag)
         if component == 'go-swagger':
             return go_build(go_swagger(images['harbor-core']['swagger']))
         if component == 'harbor-registry':

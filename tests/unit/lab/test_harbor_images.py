@@ -7,6 +7,7 @@ release's recipes read their versions from."""
 
 from __future__ import annotations
 
+import json
 import sys
 import tarfile
 from pathlib import Path
@@ -22,6 +23,7 @@ from builder.common import SHARED_SOURCES, BuildError  # noqa: E402
 from builder.gobuild import Built  # noqa: E402
 from builder.harbor import (  # noqa: E402
     check_makefile_pins, checked_tag, debian_upstream_version, harbor_scripts, makefile_pins)
+from builder.portal import CLARITY, pin_clarity, set_build_timestamp  # noqa: E402
 from builder.recipes import HARBOR_DATA, harbor_registry_version, source_archive  # noqa: E402
 from builder.release import IMAGE_RECIPES  # noqa: E402
 
@@ -97,3 +99,53 @@ def test_the_data_services_are_tagged_with_debians_upstream_version():
         checked_tag(entry, {'postgresql-17': '17.13-0+deb13u1'}, 'postgresql-17')
     for minor in MANIFEST['kubernetes'].values():
         assert {'postgres', 'valkey'} <= set(minor['images']) and {'postgres', 'valkey'} <= set(IMAGE_RECIPES)
+
+
+def portal_files(tmp_path):
+    """The portal's package.json, lockfile and production environment from the Harbor snapshot the build unpacks."""
+    archive = source_archive('harbor', 'v2.15.2')
+    wanted = {('src', 'portal', 'package.json'), ('src', 'portal', 'package-lock.json'),
+              ('src', 'portal', 'src', 'environments', 'environment.prod.ts')}
+    with tarfile.open(SHARED_SOURCES / archive.file) as tar:
+        for member in tar.getmembers():
+            parts = tuple(member.name.split('/')[1:])
+            if parts in wanted:
+                target = tmp_path.joinpath(*parts[2:])
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(tar.extractfile(member).read())
+    return tmp_path
+
+
+def test_the_portal_takes_the_clarity_the_npm_registry_has(tmp_path):
+    """Harbor pins Clarity 18.0.0 (not in the npm registry): package.json and the lockfile get 18.2.0, pinned by
+    integrity, and lose @clr/addons, consistently (npm ci refuses a lockfile out of step with package.json)."""
+    portal = portal_files(tmp_path)
+    pin_clarity(portal)
+    package = json.loads((portal / 'package.json').read_text())
+    lock = json.loads((portal / 'package-lock.json').read_text())
+    assert {k: v for k, v in package['dependencies'].items() if k.startswith('@clr/')} == {
+        '@clr/angular': '18.2.0', '@clr/icons': '13.0.2', '@clr/ui': '18.2.0'}
+    assert lock['packages']['']['dependencies'] == package['dependencies']
+    assert 'node_modules/@clr/addons' not in lock['packages']
+    for name, (version, integrity) in CLARITY.items():
+        assert lock['packages'][f'node_modules/{name}']['version'] == version
+        assert lock['packages'][f'node_modules/{name}']['integrity'] == integrity
+    assert lock['packages']['node_modules/@clr/angular']['peerDependencies']['@clr/ui'] == '18.2.0'
+    # A second edit finds nothing of Harbor's pins left to replace: refused, not applied twice.
+    with pytest.raises(BuildError, match='the edit no longer applies'):
+        pin_clarity(portal)
+
+
+def test_the_portal_build_timestamp_is_the_sources_date(tmp_path):
+    portal = portal_files(tmp_path)
+    set_build_timestamp(portal, 1782864000)
+    text = (portal / 'src' / 'environments' / 'environment.prod.ts').read_text()
+    assert '  buildTimestamp: 1782864000000,' in text.splitlines()
+
+
+@pytest.mark.parametrize('minor', sorted(MANIFEST['kubernetes']))
+def test_every_minor_has_the_portal_at_harbors_tag(minor):
+    images = MANIFEST['kubernetes'][minor]['images']
+    assert images['harbor-portal']['image'] == 'docker.io/goharbor/harbor-portal'
+    assert images['harbor-portal']['tag'] == images['harbor-core']['tag']
+    assert 'harbor-portal' in IMAGE_RECIPES
