@@ -16,6 +16,17 @@ through Harbor's TLS front with the lab CA, robot accounts for pushes and pulls 
       scan-target image pushed; the seconds until the scan report is there (it must name exactly CAAS-LAB-0001); the
       pull refused with Harbor's policy message.
 
+  registry.py replication
+      Replication between two projects: an image pushed to caas-repl-src, a push-based policy to caas-repl-dst over
+      a registry endpoint that is Harbor itself (its external URL, as another site's Harbor would be), run by hand;
+      the seconds until the execution succeeds, the copy's digest compared.
+
+  registry.py worker-loss
+      Harbor's pods survive the loss of a worker: the worker that runs Harbor's database is killed (podman kill);
+      once its node is NotReady, the out-of-service taint (Kubernetes' non-graceful node shutdown, the operator's
+      step for a node that is gone, docs/registry.md) lets its pods and volumes move; Harbor healthy again and the
+      image pushed before pulled back, timed from the kill. Then the worker comes back and the taint goes.
+
 Each writes benchmarks/results/registry_<name>.json. Needs the lab with its registry layer (scripts/lab main) and
 nothing else running: the 2 cores are the measurement. The admin's password is read from the lab's stand-in for
 Vault (CAAS_LAB_DIR/pki/harbor-admin-password); robot secrets and logins go to skopeo in 0600 files, never on its
@@ -40,8 +51,12 @@ from urllib.parse import quote
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / 'benchmarks' / 'results'
 sys.path.insert(0, str(REPO / 'collections'))
+sys.path.insert(0, str(REPO / 'benchmarks'))
 # pylint: disable=wrong-import-position,import-error
 from ansible_collections.caas.platform.plugins.module_utils.harbor import HarborClient, HarborError  # noqa: E402
+from control_plane import api, nodes_ready, wait  # noqa: E402  (the lab helpers)
+from kubernetes import client  # noqa: E402
+from ha_base import PREFIX, sh  # noqa: E402
 
 LAB_DIR = Path(os.environ.get('CAAS_LAB_DIR', '/var/lib/caas-lab'))
 BUNDLE = Path(os.environ.get('CAAS_LAB_BUNDLE', '/var/cache/caas-lab/bundle'))
@@ -51,23 +66,23 @@ NAME = 'registry.lab.internal'
 HOST = f'{NAME}:30443'
 
 
-def harbor_address():
-    """registry.lab.internal resolves on the lab's network only: the controller reaches the NodePort of worker1 by its
-    address (Harbor's certificate names the workers' addresses too, scripts/lab pki)."""
+def harbor_address(avoid=()):
+    """registry.lab.internal resolves on the lab's network only: the controller reaches the NodePort of the first
+    worker not in avoid by its address (Harbor's certificate names the workers' addresses too, scripts/lab pki)."""
     hosts = subprocess.run(['scripts/lab', 'status'], cwd=REPO, capture_output=True, text=True, check=False).stdout
     for line in hosts.splitlines():
         parts = line.split()
-        if parts and parts[0] == 'worker1' and len(parts) > 1:
+        if parts and parts[0].startswith('worker') and parts[0] not in avoid and len(parts) > 1:
             return f'{parts[1]}:30443'
-    raise SystemExit('worker1 is not up: start the lab (scripts/lab main)')
+    raise SystemExit('no worker is up: start the lab (scripts/lab main)')
 
 
 class Lab:
     """Harbor of the lab as its admin, and a scratch directory for skopeo's logins and the CA."""
 
-    def __init__(self, scratch):
+    def __init__(self, scratch, avoid=()):
         self.scratch = Path(scratch)
-        self.address = harbor_address()
+        self.address = harbor_address(avoid)
         self.ca = LAB_DIR / 'pki' / 'lab-ca.crt'
         password = (LAB_DIR / 'pki' / 'harbor-admin-password').read_text().strip()
         self.url = f'https://{self.address}'
@@ -226,14 +241,127 @@ def scan_block(lab):
     return result
 
 
+def push_small(lab, project, size=4 * MIB):
+    """A small image of random bytes pushed to project:1 by a robot of the project; (auth file, layer digest)."""
+    lab.project(project)
+    name, secret = lab.robot(project, 'bench', ['push', 'pull'])
+    auth = lab.authfile(name, secret)
+    layout = lab.scratch / f'small-{project}'
+    layer, _size = big_image(layout, size)
+    lab.skopeo('copy', '--quiet', '--dest-authfile', str(auth), '--dest-cert-dir', str(lab.certs),
+               f'oci:{layout}:1', f'docker://{HOST}/{project}/small:1')
+    return auth, layer
+
+
+def pulled_layer(lab, auth, reference, target):
+    """Whether the image pulls with the robot's login, and its layer digests."""
+    lab.skopeo('copy', '--quiet', '--src-authfile', str(auth), '--src-cert-dir', str(lab.certs),
+               f'docker://{HOST}/{reference}', f'oci:{lab.scratch / target}:1')
+    return sorted(f'sha256:{p.name}' for p in (lab.scratch / target / 'blobs' / 'sha256').iterdir())
+
+
+def replication(lab):
+    source, destination, endpoint, policy = 'caas-repl-src', 'caas-repl-dst', 'caas-bench-self', 'caas-bench-repl'
+    _auth, layer = push_small(lab, source)
+    lab.project(destination)
+    password = (LAB_DIR / 'pki' / 'harbor-admin-password').read_text().strip()
+    for name, path in ((policy, '/replication/policies'), (endpoint, '/registries')):
+        for item in lab.admin.get_all(path):
+            if item.get('name') == name:
+                lab.admin.request('DELETE', f'{path}/{item["id"]}')
+    # Harbor by its external URL from inside the cluster (CoreDNS forwards the lab's names to podman's DNS), with the
+    # lab CA, which Harbor's components trust.
+    lab.admin.request('POST', '/registries', expect=(201,), body={
+        'name': endpoint, 'type': 'harbor', 'url': f'https://{HOST}', 'insecure': False,
+        'credential': {'type': 'basic', 'access_key': 'admin', 'access_secret': password}})
+    endpoint_id = next(r['id'] for r in lab.admin.get_all('/registries') if r.get('name') == endpoint)
+    lab.admin.request('POST', '/replication/policies', expect=(201,), body={
+        'name': policy, 'enabled': True, 'dest_registry': {'id': endpoint_id}, 'dest_namespace': destination,
+        'dest_namespace_replace_count': 1, 'override': True, 'trigger': {'type': 'manual'},
+        'filters': [{'type': 'name', 'value': f'{source}/**'}]})
+    policy_id = next(p['id'] for p in lab.admin.get_all('/replication/policies') if p.get('name') == policy)
+    start = time.monotonic()
+    _status, headers, _body = lab.admin.request('POST', '/replication/executions', expect=(201,),
+                                                body={'policy_id': policy_id})
+    execution = headers.get('Location', '').rstrip('/').rsplit('/', 1)[-1]
+    state = {}
+    while time.monotonic() - start < 600:
+        state = lab.admin.get(f'/replication/executions/{execution}') or {}
+        if state.get('status') in ('Succeed', 'Failed', 'Stopped'):
+            break
+        time.sleep(1)
+    seconds = round(time.monotonic() - start, 1)
+    copied = lab.admin.get(f'/projects/{destination}/repositories/small/artifacts/1') or {}
+    result = {'status': state.get('status'), 'seconds': seconds, 'succeed': state.get('succeed'),
+              'failed': state.get('failed'), 'copy_digest_same': copied.get('digest') == (
+                  lab.admin.get(f'/projects/{source}/repositories/small/artifacts/1') or {}).get('digest'),
+              'layer': layer}
+    if result['status'] != 'Succeed' or not result['copy_digest_same']:
+        raise SystemExit(f'replication failed: {json.dumps(result)}')
+    return result
+
+
+OUT_OF_SERVICE = {'key': 'node.kubernetes.io/out-of-service', 'value': 'nodeshutdown', 'effect': 'NoExecute'}
+
+
+def set_out_of_service(core, node, present):
+    taints = [t for t in (core.read_node(node).spec.taints or []) if t.key != OUT_OF_SERVICE['key']]
+    taints = [{'key': t.key, 'value': t.value, 'effect': t.effect} for t in taints]
+    core.patch_node(node, {'spec': {'taints': taints + ([OUT_OF_SERVICE] if present else [])}})
+
+
+def database_pod(core):
+    pods = core.list_namespaced_pod('harbor', label_selector='app.kubernetes.io/component=database').items
+    return pods[0] if pods else None
+
+
+def worker_loss(lab):
+    with tempfile.TemporaryDirectory(prefix='caas-registry-kube-') as work:
+        api_client, _server = api(work)
+        core = client.CoreV1Api(api_client)
+        victim = database_pod(core).spec.node_name
+        if not victim.startswith('worker'):
+            raise SystemExit(f'Harbor\'s database runs on {victim}, not a worker')
+        # Harbor asked through another worker's NodePort, as registry.lab.internal resolves to the living workers.
+        scratch = lab.scratch / 'avoiding'
+        scratch.mkdir()
+        lab = Lab(scratch, avoid=(victim,))
+        auth, layer = push_small(lab, 'caas-bench-loss')
+        killed = time.monotonic()
+        sh('podman', 'kill', f'{PREFIX}-{victim}')
+        try:
+            wait(f'{victim} NotReady', lambda: nodes_ready(core).get(victim) is False, timeout=300)
+            not_ready = time.monotonic()
+            set_out_of_service(core, victim, True)
+            wait('Harbor\'s database running and ready on another node', lambda: (
+                (pod := database_pod(core)) is not None and pod.spec.node_name not in (None, victim)
+                and any(c.type == 'Ready' and c.status == 'True' for c in pod.status.conditions or [])), timeout=900,
+                every=5)
+            moved = time.monotonic()
+            lab.admin.wait_healthy(600)
+            healthy = time.monotonic()
+            same = layer in pulled_layer(lab, auth, 'caas-bench-loss/small:1', 'after-loss')
+        finally:
+            sh(str(REPO / 'scripts' / 'lab'), 'up')
+            wait(f'{victim} Ready again', lambda: nodes_ready(core).get(victim), timeout=600)
+            set_out_of_service(core, victim, False)
+        result = {'worker': victim, 'not_ready_seconds': round(not_ready - killed, 1),
+                  'database_moved_seconds': round(moved - killed, 1), 'healthy_seconds': round(healthy - killed, 1),
+                  'pull_after_loss_layer_same': same, 'database_now_on': database_pod(core).spec.node_name}
+        if not same:
+            raise SystemExit(f'worker-loss failed: {json.dumps(result)}')
+        return result
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('figure', choices=['push-pull', 'proxy-cache', 'scan-block'])
+    parser.add_argument('figure', choices=['push-pull', 'proxy-cache', 'scan-block', 'replication', 'worker-loss'])
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix='caas-registry-') as scratch:
         lab = Lab(scratch)
         try:
-            data = {'push-pull': push_pull, 'proxy-cache': proxy_cache, 'scan-block': scan_block}[args.figure](lab)
+            data = {'push-pull': push_pull, 'proxy-cache': proxy_cache, 'scan-block': scan_block,
+                    'replication': replication, 'worker-loss': worker_loss}[args.figure](lab)
         except (HarborError, subprocess.CalledProcessError) as exc:
             raise SystemExit(f'{args.figure}: {exc}{" " + exc.stderr if getattr(exc, "stderr", None) else ""}')
     data['measured_at'] = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())
