@@ -18,7 +18,7 @@ options:
     required: true
   username:
     description:
-      - The account the requests are made as, with O(password): the admin or a robot account (C(robot$<name>)).
+      - "The account the requests are made as, with O(password): the admin or a robot account (C(robot$<name>))."
       - Without both, the requests are anonymous and read only what Harbor shows anonymously.
     type: str
   password:

@@ -10,7 +10,7 @@ module: harbor_info
 short_description: Read Harbor's health, version and scanners, and wait until it is healthy
 version_added: 0.1.0
 description:
-  - Reads Harbor's health (C(GET /api/v2.0/health): each component, with its error when it is unhealthy), its
+  - Reads Harbor's health (C(GET /api/v2.0/health), each component with its error when it is unhealthy), its
     system information (C(/api/v2.0/systeminfo); the version only with a login) and, with a login that may read
     them (the admin), its registered scanners with the default one.
   - With O(wait), asks again every O(interval) seconds until Harbor says healthy; when O(wait_timeout) passes
