@@ -120,7 +120,7 @@ class Lab:
         """skopeo with registry.lab.internal named in an /etc/hosts of its own mount namespace (Harbor's token realm
         names it; the machine's file is untouched)."""
         hosts = self.scratch / 'hosts'
-        hosts.write_text(Path('/etc/hosts').read_text() + f'\n{self.address.split(":")[0]} {NAME}\n')
+        hosts.write_text(Path('/etc/hosts').read_text() + f'\n{self.address.split(":", maxsplit=1)[0]} {NAME}\n')
         argv = ['unshare', '--mount', 'sh', '-c', 'mount --bind "$1" /etc/hosts && shift && exec skopeo "$@"', 'sh',
                 str(hosts), *args]
         return subprocess.run(argv, capture_output=True, text=True, check=check)
@@ -145,7 +145,7 @@ def big_image(layout, size):
         header[148:156] = b' ' * 8
         header[148:156] = f'{sum(header):06o}\0 '.encode()
         handle.write(header)
-        for _ in range(size // MIB):
+        for _mebibyte in range(size // MIB):
             handle.write(os.urandom(MIB))
         handle.write(bytes(-size % 512) + bytes(1024))
     diff_id = hashlib.sha256(raw.read_bytes()).hexdigest()

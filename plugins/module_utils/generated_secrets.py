@@ -33,7 +33,7 @@ class GenerationError(Exception):
 
 def token(length):
     """length random letters and digits (what Harbor's prepare makes for its internal secrets)."""
-    return ''.join(secrets.choice(TOKEN_ALPHABET) for _ in range(length))
+    return ''.join(secrets.choice(TOKEN_ALPHABET) for _position in range(length))
 
 
 def _libcrypt():
@@ -72,7 +72,7 @@ def htpasswd_line(user, password):
 
 
 def htpasswd_matches(line, user, password):
-    name, _, hashed = line.strip().partition(':')
+    name, _colon, hashed = line.strip().partition(':')
     return name == user and bcrypt_matches(password, hashed)
 
 

@@ -166,8 +166,8 @@ class HarborClient(object):
             sleep(interval)
 
 
-
 # -- Tag rules (immutability and retention share Harbor's rule shape) ---------------------------------------------
+
 
 def rule_selectors(rule):
     """(tag_selectors, scope_selectors) of a rule given as repositories/tags patterns and whether each matches or

@@ -263,8 +263,8 @@ def main():
         module.fail_json(msg=str(exc), status=exc.status, code=exc.code)
     result = dict(changed=changed, policy=after)
     if execution is not None:
-        result['execution'] = dict((k, execution.get(k)) for k in ('id', 'status', 'status_text', 'total', 'succeed',
-                                                                    'failed', 'in_progress', 'stopped'))
+        fields = ('id', 'status', 'status_text', 'total', 'succeed', 'failed', 'in_progress', 'stopped')
+        result['execution'] = dict((k, execution.get(k)) for k in fields)
     if module._diff:
         result['diff'] = dict(before=before, after=after)
     module.exit_json(**result)

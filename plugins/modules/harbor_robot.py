@@ -48,9 +48,9 @@ options:
       - What the robot may do. For a project-level robot, one entry for its project (C(kind) project, C(namespace)
         the project); for a system-level robot, entries of projects (C(namespace) a project, or C(*) for all) and of
         the system (C(kind) system, C(namespace) C(/)).
+      - Required with O(state=present).
     type: list
     elements: dict
-    required: true
     suboptions:
       kind:
         description: C(project) or C(system).

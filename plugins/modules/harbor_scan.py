@@ -131,8 +131,8 @@ def artifact_path(params):
 
 def overview(client, path):
     artifact = client.get(path, query={'with_scan_overview': 'true'}) or {}
-    report = (artifact.get('scan_overview') or {}).get(REPORT) or next(iter((artifact.get('scan_overview') or {})
-                                                                             .values()), {})
+    overview = artifact.get('scan_overview') or {}
+    report = overview.get(REPORT) or next(iter(overview.values()), {})
     return artifact, report or {}
 
 
@@ -174,8 +174,8 @@ def main():
         if params['vulnerabilities'] and status == 'Success':
             additions = client.get(path + '/additions/vulnerabilities') or {}
             found = (additions.get(REPORT) or next(iter(additions.values()), {}) or {}).get('vulnerabilities') or []
-            result['vulnerabilities'] = [dict((k, v.get(k)) for k in ('id', 'package', 'version', 'fix_version',
-                                                                        'severity', 'description')) for v in found]
+            fields = ('id', 'package', 'version', 'fix_version', 'severity', 'description')
+            result['vulnerabilities'] = [dict((k, v.get(k)) for k in fields) for v in found]
     except HarborError as exc:
         module.fail_json(msg=str(exc), status=exc.status, code=exc.code)
     module.exit_json(**result)

@@ -119,8 +119,8 @@ def password_works(module, name, password):
 
 def main():
     spec = argument_spec()
-    spec.update(name=dict(type='str', required=True), state=dict(type='str', choices=['present', 'absent'],
-                                                                  default='present'),
+    spec.update(name=dict(type='str', required=True),
+                state=dict(type='str', choices=['present', 'absent'], default='present'),
                 email=dict(type='str'), realname=dict(type='str'), user_password=dict(type='str', no_log=True),
                 old_password=dict(type='str', no_log=True), sysadmin=dict(type='bool'))
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True)

@@ -65,8 +65,8 @@ def test_a_version_harbor_does_not_pin_is_refused(tmp_path):
 
 def test_the_scripts_go_where_upstreams_dockerfiles_put_them(tmp_path):
     built = harbor_built(tmp_path, '')
-    assert sorted(harbor_scripts(built, 'harbor', 'core/entrypoint.sh')) == ['harbor/entrypoint.sh',
-                                                                              'harbor/install_cert.sh']
+    scripts = harbor_scripts(built, 'harbor', 'core/entrypoint.sh')
+    assert sorted(scripts) == ['harbor/entrypoint.sh', 'harbor/install_cert.sh']
     scripts = harbor_scripts(built, 'home/scanner', 'trivy-adapter/entrypoint.sh')
     assert scripts['home/scanner/entrypoint.sh'] == (built.data['make/photon/trivy-adapter/entrypoint.sh'], 0o755)
     assert 'home/harbor/start.sh' in harbor_scripts(built, 'home/harbor', 'registryctl/start.sh')

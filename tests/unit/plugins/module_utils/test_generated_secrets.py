@@ -32,7 +32,7 @@ def run(argv, data=None):
 
 
 def test_tokens_are_letters_and_digits_of_the_length_asked():
-    values = {token(16) for _ in range(50)}
+    values = {token(16) for _attempt in range(50)}
     assert len(values) == 50 and all(len(v) == 16 and v.isalnum() and v.isascii() for v in values)
 
 
@@ -50,7 +50,7 @@ def test_a_plan_makes_everything_once_and_then_keeps_it():
     data, made = plan(VALUES, {}, run)
     assert made == [v['key'] for v in VALUES]
     assert len(data['CORE_SECRET']) == 16 and len(data['REGISTRY_PASSWORD']) == 32
-    user, _, hashed = data['REGISTRY_HTPASSWD'].strip().partition(':')
+    user, _colon, hashed = data['REGISTRY_HTPASSWD'].strip().partition(':')
     assert user == 'harbor_registry_user' and bcrypt_matches(data['REGISTRY_PASSWORD'], hashed)
     key = serialization.load_pem_private_key(data['TOKEN_KEY'].encode(), password=None)
     certificate = x509.load_pem_x509_certificate(data['TOKEN_CERT'].encode())
