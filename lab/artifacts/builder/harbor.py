@@ -8,12 +8,14 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
+from pathlib import Path
 
 from .common import IMAGE_PATH, IMAGE_PATH_ENV, BuildError, run, sha256_file
 from .debian import debian_closure, debian_debs, extract_debs
 from .gobuild import go
 from .images import ImageSpec, install, populate_busybox, write_ca_bundle
-from .recipes import harbor_registry_version
+from .recipes import harbor_registry_version, source_archive
 
 # What the entrypoint scripts run (sh, grep, dirname), from one static busybox; Debian's CA certificates (Go reads
 # /etc/ssl/certs/ca-certificates.crt; upstream's images trust Photon's bundle) and the time zones (upstream installs
@@ -54,13 +56,13 @@ def check_makefile_pins(harbor, **versions):
                              f'{version}: change the manifest or the recipe so that they agree')
 
 
-def check_ldflags(binary, *stamps):
-    """go version -m of the binary records each -X stamp: the image holds what was built with them (for programs
-    that cannot print their version without a configuration)."""
-    recorded = go('version', '-m', binary, capture=True)
-    missing = [stamp for stamp in stamps if f'-X {stamp}' not in recorded and f'-X={stamp}' not in recorded]
+def check_stamps(binary, *values):
+    """The binary holds each -X stamp's value: the image holds what was built with them (for programs that cannot
+    print their version without a configuration). `go version -m` cannot tell: with -trimpath it omits -ldflags."""
+    data = Path(binary).read_bytes()
+    missing = [value for value in values if value.encode() not in data]
     if missing:
-        raise BuildError(f'{binary} was built without {", ".join(missing)}')
+        raise BuildError(f'{binary} holds no {", ".join(missing)}: it was not built with those version stamps')
 
 
 def harbor_root(root, packages, account, home):
@@ -129,10 +131,11 @@ def harbor_core_image(entry, harbor, swagger):
                 for name, path in harbor.data.items() if name.startswith('make/migrations/')},
              **{f'harbor/{name}': (path, 0o644) for name, path in harbor.data.items() if name.startswith('icons/')},
              'licenses/LICENSE': (harbor.data['LICENSE'], 0o644)}
-    stamps = 'github.com/goharbor/harbor/src/pkg/version'
+    # Core's stamps (recipes.harbor): the release and the snapshot's commit.
+    commit = source_archive('harbor', entry['tag']).commit[:8]
 
     def check_version(_root):
-        check_ldflags(harbor.out_dir / 'harbor_core', f'{stamps}.ReleaseVersion={entry["tag"]}')
+        check_stamps(harbor.out_dir / 'harbor_core', entry['tag'], commit)
 
     return harbor_image(entry, harbor_packages(), 'harbor', files,
                         {'entrypoint': ['/harbor/entrypoint.sh'], 'workdir': '/harbor', 'ports': ['8080/tcp']},
@@ -206,7 +209,7 @@ def trivy_adapter_image(entry, harbor, scanner, trivy):
 
     def check_versions(root):
         check_trivy(root, trivy.version.removeprefix('v'))
-        check_ldflags(scanner.out_dir / 'scanner-trivy', f'main.version={scanner.version}')
+        check_stamps(scanner.out_dir / 'scanner-trivy', scanner.version)
 
     return harbor_image(entry, harbor_packages(), 'scanner', files,
                         {'entrypoint': ['/home/scanner/entrypoint.sh'], 'ports': ['8080/tcp'],
@@ -350,7 +353,9 @@ def nginx_root(root, packages):
     for directory in ('var/cache/nginx', 'var/log/nginx', 'run'):
         (root / directory).mkdir(parents=True, exist_ok=True)
     run('ldconfig', '-r', root)
-    printed = chroot(root, 'nginx', '-v').strip()
+    # nginx prints its version on standard error.
+    printed = subprocess.run(['chroot', str(root), 'nginx', '-v'], env={'PATH': IMAGE_PATH}, capture_output=True,
+                             text=True, check=False).stderr.strip()
     if not printed.startswith('nginx version: nginx/'):
         raise BuildError(f'nginx -v prints {printed!r} in the image')
     (root / 'tmp' / 'check.conf').write_text(NGINX_CHECK_CONFIG)
