@@ -11,7 +11,8 @@ credentials stay valid across runs.
 What this code relies on:
   - libcrypt (libxcrypt, on every Debian since 11) makes and checks bcrypt hashes (``$2b$``), the one htpasswd
     format Docker's distribution (Harbor's registry) accepts.
-  - openssl 3 makes RSA keys (``genpkey``) and self-signed certificates (``req -x509``) from stdin to stdout, and
+  - openssl 3 makes RSA keys (``genrsa -traditional``: PKCS#1, the one form Docker's libtrust, which Harbor's core
+    signs its registry tokens with, reads) and self-signed certificates (``req -x509``) from stdin to stdout, and
     prints a key's or a certificate's public key (``pkey -pubout``, ``x509 -pubkey``) in the same PEM form.
 """
 
@@ -85,9 +86,8 @@ def _openssl(run, argv, data=None, what='openssl'):
 
 
 def rsa_private_key(run, bits=4096):
-    """A new RSA key, PEM (PKCS#8)."""
-    return _openssl(run, ['openssl', 'genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:%d' % bits,
-                          '-quiet'], what='openssl genpkey')
+    """A new RSA key, PEM (PKCS#1: BEGIN RSA PRIVATE KEY)."""
+    return _openssl(run, ['openssl', 'genrsa', '-traditional', str(bits)], what='openssl genrsa')
 
 
 def self_signed_certificate(run, key_pem, common_name, days):
@@ -117,7 +117,8 @@ def fits(value, have, source, run):
     if kind == 'htpasswd':
         return htpasswd_matches(have, value['user'], source)
     if kind == 'rsa_private_key':
-        return 'PRIVATE KEY-----' in have
+        # PKCS#1 only: a PKCS#8 key (BEGIN PRIVATE KEY) is made again, with the certificate of it.
+        return '-----BEGIN RSA PRIVATE KEY-----' in have
     return certificate_fits_key(run, have, source)
 
 

@@ -89,7 +89,10 @@ system_info:
   type: dict
   sample: {harbor_version: v2.15.2-080b0220, external_url: "https://registry.example.com", auth_mode: db_auth}
 scanners:
-  description: The registered scanners (name, url, is_default, disabled, health), without their credentials.
+  description:
+    - The registered scanners (name, url, is_default, disabled, health), without their credentials.
+    - C(health) is V(healthy) when Harbor reached the scanner for its metadata, V(unhealthy) when it could not, and
+      V(disabled) for a registration that is turned off.
   returned: when O(scanners) and O(username) are set
   type: list
   elements: dict
@@ -110,6 +113,20 @@ SCANNER_FIELDS = ('uuid', 'name', 'description', 'url', 'is_default', 'disabled'
                   'version', 'use_internal_addr')
 
 
+def scanner_health(client, scanner):
+    """healthy when Harbor reaches the scanner for its metadata (Harbor's list leaves health empty), else
+    unhealthy; disabled for a registration that is turned off."""
+    if scanner.get('disabled'):
+        return 'disabled'
+    try:
+        client.get('/scanners/%s/metadata' % scanner['uuid'])
+    except HarborError as exc:
+        if exc.status is None or exc.status >= 500:
+            return 'unhealthy'
+        raise
+    return 'healthy'
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(argument_spec(), wait=dict(type='bool', default=False),
@@ -127,6 +144,8 @@ def main():
                       system_info=client.get('/systeminfo') or {})
         if module.params['scanners'] and module.params['username']:
             scanners = [dict((k, s.get(k)) for k in SCANNER_FIELDS if k in s) for s in client.get_all('/scanners')]
+            for scanner in scanners:
+                scanner['health'] = scanner_health(client, scanner)
             result.update(scanners=scanners,
                           default_scanner=next((s['name'] for s in scanners if s.get('is_default')), None))
     except HarborError as exc:

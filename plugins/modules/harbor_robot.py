@@ -167,8 +167,15 @@ def summary(robot):
                 permissions=normalized(robot.get('permissions')))
 
 
-def find_robot(client, name):
-    return next((r for r in client.get_all('/robots') if r.get('name') == name), None)
+def find_robot(client, name, project=None):
+    """The robot of this full name: Harbor lists a project's robots only when asked by the project's ID."""
+    query = None
+    if project:
+        found = client.find('projects', project)
+        if not found:
+            return None
+        query = {'q': 'Level=project,ProjectID=%s' % found['project_id']}
+    return next((r for r in client.get_all('/robots', query=query) if r.get('name') == name), None)
 
 
 def secret_works(module, name, secret):
@@ -213,7 +220,7 @@ def main():
     client = HarborClient.from_module(module)
     changed, secret = False, None
     try:
-        robot = find_robot(client, name)
+        robot = find_robot(client, name, params['project'])
         before = summary(robot)
         if params['state'] == 'absent':
             if robot:
@@ -232,7 +239,7 @@ def main():
                 if not module.check_mode:
                     created = client.request('POST', '/robots', body=body, expect=(201,))[2] or {}
                     secret = created.get('secret')
-                    robot = find_robot(client, name)
+                    robot = find_robot(client, name, params['project'])
                 else:
                     robot = dict(body, name=name)
             else:
@@ -243,7 +250,7 @@ def main():
                     body.pop('secret', None)
                     if not module.check_mode:
                         client.request('PUT', '/robots/%s' % robot['id'], body=body)
-                        robot = find_robot(client, name)
+                        robot = find_robot(client, name, params['project'])
                     else:
                         robot = body
                 if params['rotate'] or (params['secret'] and not params['disable']

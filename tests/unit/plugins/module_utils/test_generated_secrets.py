@@ -55,6 +55,8 @@ def test_a_plan_makes_everything_once_and_then_keeps_it():
     key = serialization.load_pem_private_key(data['TOKEN_KEY'].encode(), password=None)
     certificate = x509.load_pem_x509_certificate(data['TOKEN_CERT'].encode())
     assert key.key_size == 2048
+    # PKCS#1: Harbor's core signs its tokens with libtrust, which reads no other form.
+    assert data['TOKEN_KEY'].startswith('-----BEGIN RSA PRIVATE KEY-----')
     assert certificate.public_key().public_numbers() == key.public_key().public_numbers()
     assert certificate.subject.rfc4514_string() == 'CN=harbor-token'
     again, made = plan(VALUES, data, run)
@@ -70,6 +72,11 @@ def test_a_changed_source_remakes_what_derives_from_it():
     other_key, _made = plan(VALUES[3:4], {}, run)
     again, made = plan(VALUES, dict(data, TOKEN_KEY=other_key['TOKEN_KEY']), run)
     assert made == ['TOKEN_CERT']
+    # A PKCS#8 key (what this module made before) is made again in PKCS#1, and its certificate with it.
+    pkcs8 = serialization.load_pem_private_key(data['TOKEN_KEY'].encode(), password=None).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+    again, made = plan(VALUES, dict(data, TOKEN_KEY=pkcs8), run)
+    assert made == ['TOKEN_KEY', 'TOKEN_CERT'] and again['TOKEN_KEY'].startswith('-----BEGIN RSA PRIVATE KEY-----')
     # A token of another length (a setting changed) is made again.
     assert plan(VALUES[:1], {'CORE_SECRET': 'short'}, run)[1] == ['CORE_SECRET']
 
