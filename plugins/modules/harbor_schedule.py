@@ -82,6 +82,7 @@ schedule:
   sample: {type: Custom, cron: "0 0 3 * * 6", parameters: {delete_untagged: true, workers: 1}}
 """
 
+import json
 import re
 
 from ansible.module_utils.basic import AnsibleModule
@@ -97,7 +98,8 @@ CRON = re.compile(r'^\S+( \S+){5}$')
 
 def summary(document):
     schedule = (document or {}).get('schedule') or {}
-    parameters = (document or {}).get('parameters') or {}
+    # Harbor returns the job's parameters as a JSON string (job_parameters), though it takes them as an object.
+    parameters = (document or {}).get('parameters') or json.loads((document or {}).get('job_parameters') or '{}')
     return dict(type=schedule.get('type') or 'None', cron=schedule.get('cron') or '',
                 parameters=dict((k, parameters[k]) for k in ('delete_untagged', 'workers') if k in parameters))
 
