@@ -94,7 +94,9 @@ class Lab:
 
     def robot(self, project, name, actions):
         """A project robot's (name, secret), made anew for this run."""
-        for robot in self.admin.get_all('/robots'):
+        # Harbor lists a project's robots only when asked by the project's ID.
+        project_id = self.admin.find('projects', project)['project_id']
+        for robot in self.admin.get_all('/robots', query={'q': f'Level=project,ProjectID={project_id}'}):
             if robot.get('name') == f'robot${project}+{name}':
                 self.admin.request('DELETE', f'/robots/{robot["id"]}')
         created = self.admin.request('POST', '/robots', expect=(201,), body={
@@ -215,6 +217,12 @@ def scan_block(lab):
     auth = lab.authfile(name, secret)
     archive = next((BUNDLE / 'images' / 'lab.caas.invalid' / 'scan-target').glob('*.oci.tar'))
     tag = archive.name.removesuffix('.oci.tar')
+    # A run before this one left the image and its report: gone first, so that this push is scanned anew.
+    try:
+        lab.admin.request('DELETE', '/projects/caas-scan/repositories/scan-target')
+    except HarborError as exc:
+        if exc.status != 404:
+            raise
     start = time.monotonic()
     lab.skopeo('copy', '--quiet', '--dest-authfile', str(auth), '--dest-cert-dir', str(lab.certs),
                f'oci-archive:{archive}', f'docker://{HOST}/caas-scan/scan-target:{tag}')
