@@ -81,6 +81,9 @@ def test_shipped_inventories_are_accepted(inventory, tmp_path, monkeypatch):
     storage.mkdir(parents=True)
     (storage / 'devices.json').write_text(json.dumps({'worker1': '/dev/loop0', 'worker2': '/dev/loop1',
                                                       'worker3': '/dev/loop2'}))
+    # And Harbor's admin password that scripts/lab pki writes (the lab's stand-in for Vault).
+    (tmp_path / 'lab' / 'pki').mkdir()
+    (tmp_path / 'lab' / 'pki' / 'harbor-admin-password').write_text('Lab1' + 'x' * 20)
     monkeypatch.setenv('CAAS_LAB_DIR', str(tmp_path / 'lab'))
     result, tripwire = run_playbook(REPO / inventory, '00_validate.yml', tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr

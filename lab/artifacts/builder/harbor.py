@@ -13,7 +13,6 @@ from pathlib import Path
 
 from .common import IMAGE_PATH, IMAGE_PATH_ENV, BuildError, run, sha256_file
 from .debian import debian_closure, debian_debs, extract_debs
-from .gobuild import go
 from .images import ImageSpec, install, populate_busybox, write_ca_bundle
 from .recipes import harbor_registry_version, source_archive
 

@@ -139,7 +139,8 @@ def harbor_portal(archive, version):
     epoch = Built(out_dir, {}, archive.date).source_epoch
     inputs = {'recipe': 'harbor-portal', 'revision': 1, 'archive': archive.sha256, 'node': node_version(),
               'npm': NPM_VERSION, 'clarity': CLARITY, 'dropped': CLARITY_DROPPED, 'members': PORTAL_MEMBERS}
-    path = snapshot_path('harbor-portal', archive)
-    outputs, cached = stamped(out_dir, inputs, lambda tmp: build_portal(path, epoch, tmp))
+    # The snapshot is needed (and checked) only when the stamp does not match: a cached build needs no sources.
+    outputs, cached = stamped(out_dir, inputs,
+                              lambda tmp: build_portal(snapshot_path('harbor-portal', archive), epoch, tmp))
     remember('go', f'harbor-portal {version}', canonical(inputs), outputs)
     return Built(out_dir, outputs, archive.date, {}, version), cached
