@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import sys
-import tarfile
 from pathlib import Path
 
 import pytest
@@ -19,12 +18,12 @@ REPO = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(REPO / 'lab' / 'artifacts'))
 
 # pylint: disable=wrong-import-position,import-error
-from builder.common import SHARED_SOURCES, BuildError  # noqa: E402
+from builder.common import BuildError  # noqa: E402
 from builder.gobuild import Built  # noqa: E402
 from builder.harbor import (  # noqa: E402
     check_makefile_pins, checked_tag, debian_upstream_version, harbor_scripts, makefile_pins)
 from builder.portal import CLARITY, pin_clarity, set_build_timestamp  # noqa: E402
-from builder.recipes import HARBOR_DATA, harbor_registry_version, source_archive  # noqa: E402
+from builder.recipes import HARBOR_DATA, harbor_registry_version  # noqa: E402
 from builder.release import IMAGE_RECIPES  # noqa: E402
 
 MANIFEST = yaml.safe_load((REPO / 'artifacts' / 'manifest.yml').read_text())
@@ -40,13 +39,34 @@ def harbor_built(tmp_path, makefile):
     return Built(tmp_path, {}, '2026-07-01T00:00:00Z', data, 'v2.15.2')
 
 
-def test_the_makefile_pins_of_the_harbor_snapshot_are_the_manifests(tmp_path):
-    """Read from the snapshot the build unpacks: the versions the manifest names are the ones Harbor pins."""
-    archive = source_archive('harbor', 'v2.15.2')
-    with tarfile.open(SHARED_SOURCES / archive.file) as tar:
-        member = next(m for m in tar.getmembers() if m.name.split('/')[1:] == ['Makefile'])
-        makefile = tar.extractfile(member).read().decode()
-    built = harbor_built(tmp_path, makefile)
+# Excerpts of Harbor v2.15.2's files, as the snapshot in ../shared/sources has them: the build reads the real files
+# and refuses them when they no longer say this (check_makefile_pins, pin_clarity, set_build_timestamp), so these
+# tests need no snapshot on the machine.
+HARBOR_MAKEFILE = 'TRIVYADAPTERVERSION=v0.38.0\nSWAGGER_VERSION=v0.33.1\n'
+PORTAL_PACKAGE = """{
+  "dependencies": {
+    "@clr/addons": "18.0.0",
+    "@clr/angular": "18.0.0",
+    "@clr/icons": "13.0.2",
+    "@clr/ui": "18.0.0",
+    "tslib": "^2.3.0"
+  }
+}
+"""
+PORTAL_LOCK = {'packages': {
+    '': {'dependencies': {'@clr/addons': '18.0.0', '@clr/angular': '18.0.0', '@clr/icons': '13.0.2', '@clr/ui': '18.0.0',
+                          'tslib': '^2.3.0'}},
+    'node_modules/@clr/addons': {'version': '18.0.0', 'license': 'MIT', 'peerDependencies': {'@clr/angular': '>= 18'}},
+    'node_modules/@clr/angular': {'version': '18.0.0', 'license': 'MIT', 'dependencies': {'tslib': '^2.3.0'},
+                                  'peerDependencies': {'@angular/core': '>= 21.1.0', '@clr/ui': '18.0.0'}},
+    'node_modules/@clr/icons': {'version': '13.0.2', 'license': 'MIT'},
+    'node_modules/@clr/ui': {'version': '18.0.0', 'license': 'MIT'}}}
+PORTAL_ENVIRONMENT = 'export const environment = {\n    production: true,\n    buildTimestamp: 0,\n};\n'
+
+
+def test_the_manifests_pins_are_the_ones_harbor_sets(tmp_path):
+    """The versions the manifest names are the ones Harbor's Makefile pins (the build checks the snapshot's)."""
+    built = harbor_built(tmp_path, HARBOR_MAKEFILE)
     assert makefile_pins(built) == {'swagger': '0.33.1', 'scanner': '0.38.0'}
     for minor in MANIFEST['kubernetes'].values():
         images = minor['images']
@@ -102,17 +122,12 @@ def test_the_data_services_are_tagged_with_debians_upstream_version():
 
 
 def portal_files(tmp_path):
-    """The portal's package.json, lockfile and production environment from the Harbor snapshot the build unpacks."""
-    archive = source_archive('harbor', 'v2.15.2')
-    wanted = {('src', 'portal', 'package.json'), ('src', 'portal', 'package-lock.json'),
-              ('src', 'portal', 'src', 'environments', 'environment.prod.ts')}
-    with tarfile.open(SHARED_SOURCES / archive.file) as tar:
-        for member in tar.getmembers():
-            parts = tuple(member.name.split('/')[1:])
-            if parts in wanted:
-                target = tmp_path.joinpath(*parts[2:])
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(tar.extractfile(member).read())
+    """The portal's package.json, lockfile and production environment, as Harbor v2.15.2 has them (excerpts)."""
+    (tmp_path / 'package.json').write_text(PORTAL_PACKAGE)
+    (tmp_path / 'package-lock.json').write_text(json.dumps(PORTAL_LOCK, indent=2))
+    environment = tmp_path / 'src' / 'environments' / 'environment.prod.ts'
+    environment.parent.mkdir(parents=True)
+    environment.write_text(PORTAL_ENVIRONMENT)
     return tmp_path
 
 
