@@ -70,10 +70,11 @@ def harbor_address(avoid=()):
     """registry.lab.internal resolves on the lab's network only: the controller reaches the NodePort of the first
     worker not in avoid by its address (Harbor's certificate names the workers' addresses too, scripts/lab pki)."""
     hosts = subprocess.run(['scripts/lab', 'status'], cwd=REPO, capture_output=True, text=True, check=False).stdout
+    # Its lines: HOST STATE ADDRESS SSH.
     for line in hosts.splitlines():
         parts = line.split()
-        if parts and parts[0].startswith('worker') and parts[0] not in avoid and len(parts) > 1:
-            return f'{parts[1]}:30443'
+        if len(parts) > 2 and parts[0].startswith('worker') and parts[0] not in avoid and parts[1] == 'running':
+            return f'{parts[2]}:30443'
     raise SystemExit('no worker is up: start the lab (scripts/lab main)')
 
 
