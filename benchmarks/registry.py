@@ -11,6 +11,13 @@ through Harbor's TLS front with the lab CA, robot accounts for pushes and pulls 
       The proxy-cache project the harbor role made over the lab's mirror (lab-mirror-cache); a platform image pulled
       through it twice: cold (Harbor fetches it from the mirror) and warm (from its storage).
 
+  registry.py node-pull
+      The platform's images published into Harbor's project caas-platform (harbor_publications in inventories/lab,
+      copied from the lab's mirror by the harbor role), and a node pulling from there: an image no worker runs
+      (kube-scheduler, by digest) pulled on the first worker with crictl, which containerd asks Harbor for first
+      (container_runtime_registry_pull_through); Harbor's pull count of that repository goes up. The image is
+      removed from the worker again.
+
   registry.py scan-block
       The scan-and-block round trip: a project that scans on push and refuses HIGH vulnerabilities; the lab's
       scan-target image pushed; the seconds until the scan report is there (it must name exactly CAAS-LAB-0001); the
@@ -56,7 +63,7 @@ sys.path.insert(0, str(REPO / 'benchmarks'))
 from ansible_collections.caas.platform.plugins.module_utils.harbor import HarborClient, HarborError  # noqa: E402
 from control_plane import api, nodes_ready, wait  # noqa: E402  (the lab helpers)
 from kubernetes import client  # noqa: E402
-from ha_base import PREFIX, sh  # noqa: E402
+from ha_base import PREFIX, sh, ssh  # noqa: E402
 
 LAB_DIR = Path(os.environ.get('CAAS_LAB_DIR', '/var/lib/caas-lab'))
 BUNDLE = Path(os.environ.get('CAAS_LAB_BUNDLE', '/var/cache/caas-lab/bundle'))
@@ -197,7 +204,7 @@ def proxy_cache(lab):
     image = 'registry.k8s.io/coredns/coredns'
     # The nodes pull through this project too: the cached copy goes first, so that the first pull here is cold.
     try:
-        lab.admin.request('DELETE', f'/projects/lab-mirror-cache/repositories/{quote(quote(image, safe=""), safe="")}')
+        lab.admin.request('DELETE', repository_path('lab-mirror-cache', image))
     except HarborError as exc:
         if exc.status != 404:
             raise
@@ -210,6 +217,47 @@ def proxy_cache(lab):
                    f'docker://{HOST}/lab-mirror-cache/{image}:{tag}', f'oci:{target}:{tag}')
         times.append(round(time.monotonic() - start, 1))
     return {'image': f'{image}:{tag}', 'cold_seconds': times[0], 'warm_seconds': times[1]}
+
+
+def repository_path(project, repository):
+    """Harbor's API path of a repository whose name has slashes (encoded twice, as Harbor asks)."""
+    return f'/projects/{project}/repositories/{quote(quote(repository, safe=""), safe="")}'
+
+
+def node_pull(lab):
+    """The published project and a worker's pull of an image it lacks, which Harbor counts."""
+    project, repository, worker = 'caas-platform', 'registry.k8s.io/kube-scheduler', 'worker1'
+    if lab.admin.find('projects', project) is None:
+        raise SystemExit(f'Harbor has no project {project}: run site.yml with the lab inventory (harbor_publications)')
+    bundled = sorted(str(p.relative_to(BUNDLE / 'images').parent) for p in (BUNDLE / 'images').rglob('*.oci.tar'))
+    published = sorted(r['name'].split('/', 1)[1] for r in lab.admin.get_all(f'/projects/{project}/repositories'))
+    missing = [image for image in bundled if image not in published]
+    artifact = (lab.admin.get_all(repository_path(project, repository) + '/artifacts') or [{}])[0]
+    digest = artifact.get('digest')
+    if missing or not digest:
+        raise SystemExit(f'images of the bundle not published into {project}: {missing or [repository]}')
+    reference = f'{repository}@{digest}'
+    # A run before this one may have left it; no container runs it on a worker.
+    ssh(worker, f'sudo crictl rmi {reference}', check=False)
+    before = lab.admin.get(repository_path(project, repository))['pull_count']
+    start = time.monotonic()
+    ssh(worker, f'sudo crictl pull {reference}')
+    seconds = time.monotonic() - start
+    # Harbor counts pulls a little after it serves them.
+    counted = None
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        counted = lab.admin.get(repository_path(project, repository))['pull_count']
+        if counted > before:
+            break
+        time.sleep(2)
+    ssh(worker, f'sudo crictl rmi {reference}', check=False)
+    result = {'project': project, 'bundle_images': len(bundled), 'published_images': len(published),
+              'pulled': reference, 'node': worker, 'pull_seconds': round(seconds, 1),
+              'harbor_pull_count_before': before, 'harbor_pull_count_after': counted}
+    if counted is None or counted <= before:
+        raise SystemExit(f'the node did not pull from Harbor: {json.dumps(result)}')
+    return result
 
 
 def scan_block(lab):
@@ -364,13 +412,14 @@ def worker_loss(lab):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('figure', choices=['push-pull', 'proxy-cache', 'scan-block', 'replication', 'worker-loss'])
+    parser.add_argument('figure', choices=['push-pull', 'proxy-cache', 'node-pull', 'scan-block', 'replication',
+                                           'worker-loss'])
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix='caas-registry-') as scratch:
         lab = Lab(scratch)
         try:
-            data = {'push-pull': push_pull, 'proxy-cache': proxy_cache, 'scan-block': scan_block,
-                    'replication': replication, 'worker-loss': worker_loss}[args.figure](lab)
+            data = {'push-pull': push_pull, 'proxy-cache': proxy_cache, 'node-pull': node_pull,
+                    'scan-block': scan_block, 'replication': replication, 'worker-loss': worker_loss}[args.figure](lab)
         except (HarborError, subprocess.CalledProcessError) as exc:
             raise SystemExit(f'{args.figure}: {exc}{" " + exc.stderr if getattr(exc, "stderr", None) else ""}')
     data['measured_at'] = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())

@@ -16,7 +16,10 @@ description:
     C(harbor_trivy_db_repository) C(<registry>/<path>); C(harbor_admin_password) set and as Harbor requires
     (8 characters or more with an upper-case letter, a lower-case letter and a digit; never shown in a message);
     C(harbor_tls_cert_file) and C(harbor_tls_key_file) files on the controller; C(harbor_node_port) in Kubernetes'
-    NodePort range (30000-32767); C(harbor_volume_storage_class) and, with C(bucket),
+    NodePort range (30000-32767); each of C(harbor_proxy_caches) and C(harbor_publications) with a C(project) Harbor
+    accepts (lower case letters, digits, C(.), C(_) and C(-); one project in one list only), an C(https://)
+    C(endpoint_url) and, when set, a C(ca_file) on the controller, each publication's C(cron) six fields;
+    C(harbor_volume_storage_class) and, with C(bucket),
     C(harbor_bucket_storage_class) among the cluster's StorageClasses (O(storage_classes)).
 options:
   _input:
@@ -53,6 +56,45 @@ from ansible.errors import AnsibleFilterError
 
 EXTERNAL_URL = re.compile(r'^https://[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?/?$')
 REPOSITORY = re.compile(r'^[^/\s]+/\S+$')
+# Harbor's rule for a project's name.
+PROJECT = re.compile(r'^[a-z0-9]+(?:[._-][a-z0-9]+)*$')
+ENDPOINT_URL = re.compile(r'^https://[^/\s]+/?$')
+
+
+def project_problems(settings):
+    """The proxy caches' and publications' problems: each names its list, its index and the fix."""
+    problems, seen = [], {}
+    for name in ('harbor_proxy_caches', 'harbor_publications'):
+        items = settings.get(name) or []
+        if not isinstance(items, list):
+            problems.append('%s is %s: set a list of {project, endpoint_url, ...} (docs/registry.md).'
+                            % (name, json.dumps(items, default=str)))
+            continue
+        for index, item in enumerate(items):
+            where = '%s[%d]' % (name, index)
+            if not isinstance(item, dict):
+                problems.append('%s is %s: set {project, endpoint_url, ...}.' % (where, json.dumps(item, default=str)))
+                continue
+            project = item.get('project')
+            if not PROJECT.match(str(project or '')) or len(str(project)) > 255:
+                problems.append('%s.project is %s: set a name Harbor accepts for a project (lower case letters and '
+                                'digits, single ".", "_" or "-" between them).' % (where, json.dumps(project)))
+            elif project in seen:
+                problems.append('%s.project is %s, which %s already names: a project is one proxy cache or one '
+                                'publication; give each its own.' % (where, json.dumps(project), seen[project]))
+            else:
+                seen[project] = where
+            if not ENDPOINT_URL.match(str(item.get('endpoint_url') or '')):
+                problems.append('%s.endpoint_url is %s: set the https:// URL of the registry Harbor reaches '
+                                '(https://<host>[:port]).' % (where, json.dumps(item.get('endpoint_url'))))
+            ca_file = item.get('ca_file')
+            if ca_file and not os.path.isfile(str(ca_file)):
+                problems.append('%s.ca_file is %s, which is not a file on the controller: set the PEM of the CA that '
+                                'signed the endpoint\'s certificate, or leave it unset.' % (where, json.dumps(ca_file)))
+            if name == 'harbor_publications' and 'cron' in item and len(str(item['cron']).split()) != 6:
+                problems.append('%s.cron is %s: set Harbor\'s cron expression of six fields, seconds first (for '
+                                'example "0 0 * * * *", hourly).' % (where, json.dumps(item['cron'])))
+    return problems
 
 
 def harbor_problems(settings, storage_classes=None):
@@ -89,6 +131,7 @@ def harbor_problems(settings, storage_classes=None):
     if not str(port).isdigit() or not 30000 <= int(port) <= 32767:
         problems.append('harbor_node_port is %s: set a port of Kubernetes\' NodePort range, 30000 to 32767.'
                         % json.dumps(port))
+    problems.extend(project_problems(settings))
     if storage_classes is not None:
         needed = [('harbor_volume_storage_class', settings.get('harbor_volume_storage_class'))]
         if storage == 'bucket':

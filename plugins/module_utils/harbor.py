@@ -166,6 +166,24 @@ class HarborClient(object):
             sleep(interval)
 
 
+# -- The modules' ends --------------------------------------------------------------------------------------------
+
+
+def fail_with(module, exc):
+    """Harbor's error as the module's failure: its message, the HTTP status and Harbor's error code."""
+    module.fail_json(msg=str(exc), status=exc.status, code=exc.code)
+
+
+def exit_with(module, changed, name, before, after, **extra):
+    """The module's result: whether it changed, what Harbor holds (or would hold in check mode) under name, the extra
+    fields, and with --diff the state before and after."""
+    result = dict(extra, changed=changed)
+    result[name] = after
+    if module._diff:
+        result['diff'] = dict(before=before, after=after)
+    module.exit_json(**result)
+
+
 # -- Tag rules (immutability and retention share Harbor's rule shape) ---------------------------------------------
 
 

@@ -163,7 +163,8 @@ settings:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.caas.platform.plugins.module_utils.harbor import HarborClient, HarborError, argument_spec
+from ansible_collections.caas.platform.plugins.module_utils.harbor import (
+    HarborClient, HarborError, argument_spec, exit_with, fail_with)
 
 MODES = {'db': 'db_auth', 'oidc': 'oidc_auth', 'ldap': 'ldap_auth'}
 SECRETS = {'oidc': 'client_secret', 'ldap': 'search_password'}
@@ -217,11 +218,8 @@ def main():
             client.request('PUT', '/configurations', body=dict(differs, **(secret if write_secret else {})))
         after = dict(before, **differs)
     except HarborError as exc:
-        module.fail_json(msg=str(exc), status=exc.status, code=exc.code)
-    result = dict(changed=changed, settings=after)
-    if module._diff:
-        result['diff'] = dict(before=before, after=after)
-    module.exit_json(**result)
+        fail_with(module, exc)
+    exit_with(module, changed, 'settings', before, after)
 
 
 if __name__ == '__main__':

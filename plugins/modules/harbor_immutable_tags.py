@@ -88,7 +88,7 @@ from urllib.parse import quote
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.caas.platform.plugins.module_utils.harbor import (
-    HarborClient, HarborError, argument_spec, comparable_rule, rule_selectors)
+    HarborClient, HarborError, argument_spec, comparable_rule, exit_with, fail_with, rule_selectors)
 
 TEMPLATE = 'immutable_template'
 
@@ -132,12 +132,9 @@ def main():
                     disabled=rule['disabled'], action='immutable', template=TEMPLATE, priority=0,
                     tag_selectors=tag_selectors, scope_selectors=scope_selectors))
     except HarborError as exc:
-        module.fail_json(msg=str(exc), status=exc.status, code=exc.code)
+        fail_with(module, exc)
     before = [summary for _rule, summary in have]
-    result = dict(changed=changed, rules=wanted if changed else before)
-    if module._diff:
-        result['diff'] = dict(before=before, after=result['rules'])
-    module.exit_json(**result)
+    exit_with(module, changed, 'rules', before, wanted if changed else before)
 
 
 if __name__ == '__main__':

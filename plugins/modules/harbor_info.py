@@ -106,7 +106,8 @@ default_scanner:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.caas.platform.plugins.module_utils.harbor import HarborClient, HarborError, argument_spec
+from ansible_collections.caas.platform.plugins.module_utils.harbor import (
+    HarborClient, HarborError, argument_spec, fail_with)
 
 # What a scanner registration may say about itself; its credentials (access_credential) are left out.
 SCANNER_FIELDS = ('uuid', 'name', 'description', 'url', 'is_default', 'disabled', 'health', 'adapter', 'vendor',
@@ -149,7 +150,7 @@ def main():
             result.update(scanners=scanners,
                           default_scanner=next((s['name'] for s in scanners if s.get('is_default')), None))
     except HarborError as exc:
-        module.fail_json(msg=str(exc), status=exc.status, code=exc.code)
+        fail_with(module, exc)
     module.exit_json(**result)
 
 

@@ -114,7 +114,8 @@ import re
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.formatters import human_to_bytes
 
-from ansible_collections.caas.platform.plugins.module_utils.harbor import HarborClient, HarborError, argument_spec
+from ansible_collections.caas.platform.plugins.module_utils.harbor import (
+    HarborClient, HarborError, argument_spec, exit_with, fail_with)
 
 NAME = re.compile(r'^[a-z0-9]+(?:[._-][a-z0-9]+)*$')
 # The module's options that are Harbor's project metadata (strings "true"/"false" and the severity).
@@ -236,11 +237,8 @@ def main():
                     client.request('PUT', '/quotas/%s' % quota['id'], body={'hard': {'storage': limit}})
         after = summary(project, quota)
     except HarborError as exc:
-        module.fail_json(msg=str(exc), status=exc.status, code=exc.code)
-    result = dict(changed=changed, project=after)
-    if module._diff:
-        result['diff'] = dict(before=before, after=after)
-    module.exit_json(**result)
+        fail_with(module, exc)
+    exit_with(module, changed, 'project', before, after)
 
 
 if __name__ == '__main__':

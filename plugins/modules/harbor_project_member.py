@@ -96,7 +96,8 @@ from urllib.parse import quote
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.caas.platform.plugins.module_utils.harbor import HarborClient, HarborError, argument_spec
+from ansible_collections.caas.platform.plugins.module_utils.harbor import (
+    HarborClient, HarborError, argument_spec, exit_with, fail_with)
 
 ROLES = {'project_admin': 1, 'developer': 2, 'guest': 3, 'maintainer': 4, 'limited_guest': 5}
 GROUP_TYPES = {'ldap': 1, 'http': 2, 'oidc': 3}
@@ -168,11 +169,8 @@ def main():
         else:
             after = before
     except HarborError as exc:
-        module.fail_json(msg=str(exc), status=exc.status, code=exc.code)
-    result = dict(changed=changed, member=after)
-    if module._diff:
-        result['diff'] = dict(before=before, after=after)
-    module.exit_json(**result)
+        fail_with(module, exc)
+    exit_with(module, changed, 'member', before, after)
 
 
 if __name__ == '__main__':

@@ -132,7 +132,8 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.caas.platform.plugins.module_utils.harbor import HarborClient, HarborError, argument_spec
+from ansible_collections.caas.platform.plugins.module_utils.harbor import (
+    HarborClient, HarborError, argument_spec, exit_with, fail_with)
 
 
 def find_policy(client, name):
@@ -260,14 +261,12 @@ def main():
                             params['name'], execution.get('status'), execution.get('status_text') or '',
                             execution.get('failed'), execution.get('total')), changed=True, execution=execution)
     except HarborError as exc:
-        module.fail_json(msg=str(exc), status=exc.status, code=exc.code)
-    result = dict(changed=changed, policy=after)
+        fail_with(module, exc)
+    extra = {}
     if execution is not None:
         fields = ('id', 'status', 'status_text', 'total', 'succeed', 'failed', 'in_progress', 'stopped')
-        result['execution'] = dict((k, execution.get(k)) for k in fields)
-    if module._diff:
-        result['diff'] = dict(before=before, after=after)
-    module.exit_json(**result)
+        extra['execution'] = dict((k, execution.get(k)) for k in fields)
+    exit_with(module, changed, 'policy', before, after, **extra)
 
 
 if __name__ == '__main__':

@@ -110,7 +110,7 @@ import re
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.caas.platform.plugins.module_utils.harbor import (
-    HarborClient, HarborError, argument_spec, comparable_rule, rule_selectors)
+    HarborClient, HarborError, argument_spec, comparable_rule, exit_with, fail_with, rule_selectors)
 
 TEMPLATES = {'latest_pushed': 'latestPushedK', 'latest_pulled': 'latestPulledN', 'days_since_push': 'nDaysSinceLastPush',
              'days_since_pull': 'nDaysSinceLastPull', 'always': 'always'}
@@ -178,11 +178,8 @@ def main():
             else:
                 client.request('POST', '/retentions', body=body, expect=(201,))
     except HarborError as exc:
-        module.fail_json(msg=str(exc), status=exc.status, code=exc.code)
-    result = dict(changed=changed, retention=wanted)
-    if module._diff:
-        result['diff'] = dict(before=before, after=wanted)
-    module.exit_json(**result)
+        fail_with(module, exc)
+    exit_with(module, changed, 'retention', before, wanted)
 
 
 if __name__ == '__main__':

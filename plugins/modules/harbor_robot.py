@@ -139,7 +139,8 @@ secret:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.caas.platform.plugins.module_utils.harbor import HarborClient, HarborError, argument_spec
+from ansible_collections.caas.platform.plugins.module_utils.harbor import (
+    HarborClient, HarborError, argument_spec, exit_with, fail_with)
 
 
 def full_name(params):
@@ -262,13 +263,8 @@ def main():
                         secret = answer.get('secret') or params['secret']
         after = summary(robot)
     except HarborError as exc:
-        module.fail_json(msg=str(exc), status=exc.status, code=exc.code)
-    result = dict(changed=changed, robot=after)
-    if secret:
-        result['secret'] = secret
-    if module._diff:
-        result['diff'] = dict(before=before, after=after)
-    module.exit_json(**result)
+        fail_with(module, exc)
+    exit_with(module, changed, 'robot', before, after, **(dict(secret=secret) if secret else {}))
 
 
 if __name__ == '__main__':

@@ -116,7 +116,8 @@ from urllib.parse import quote
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.caas.platform.plugins.module_utils.harbor import HarborClient, HarborError, argument_spec
+from ansible_collections.caas.platform.plugins.module_utils.harbor import (
+    HarborClient, HarborError, argument_spec, fail_with)
 
 REPORT = 'application/vnd.security.vulnerability.report; version=1.1'
 FINISHED = ('Success', 'Error', 'Stopped')
@@ -177,7 +178,7 @@ def main():
             fields = ('id', 'package', 'version', 'fix_version', 'severity', 'description')
             result['vulnerabilities'] = [dict((k, v.get(k)) for k in fields) for v in found]
     except HarborError as exc:
-        module.fail_json(msg=str(exc), status=exc.status, code=exc.code)
+        fail_with(module, exc)
     module.exit_json(**result)
 
 

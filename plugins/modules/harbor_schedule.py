@@ -87,7 +87,8 @@ import re
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.caas.platform.plugins.module_utils.harbor import HarborClient, HarborError, argument_spec
+from ansible_collections.caas.platform.plugins.module_utils.harbor import (
+    HarborClient, HarborError, argument_spec, exit_with, fail_with)
 
 PATHS = {'gc': '/system/gc/schedule', 'scan_all': '/system/scanAll/schedule'}
 # Harbor's types, with the cron expressions its UI sends for them.
@@ -137,11 +138,8 @@ def main():
             client.request('PUT' if exists else 'POST', path, body=body, expect=(200, 201))
         after = summary(client.get(path)) if differs and not module.check_mode else (wanted if differs else before)
     except HarborError as exc:
-        module.fail_json(msg=str(exc), status=exc.status, code=exc.code)
-    result = dict(changed=differs, schedule=after)
-    if module._diff:
-        result['diff'] = dict(before=before, after=after)
-    module.exit_json(**result)
+        fail_with(module, exc)
+    exit_with(module, differs, 'schedule', before, after)
 
 
 if __name__ == '__main__':

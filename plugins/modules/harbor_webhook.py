@@ -112,7 +112,8 @@ from urllib.parse import quote
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.caas.platform.plugins.module_utils.harbor import HarborClient, HarborError, argument_spec
+from ansible_collections.caas.platform.plugins.module_utils.harbor import (
+    HarborClient, HarborError, argument_spec, exit_with, fail_with)
 
 EVENTS = ['PUSH_ARTIFACT', 'PULL_ARTIFACT', 'DELETE_ARTIFACT', 'SCANNING_COMPLETED', 'SCANNING_FAILED',
           'SCANNING_STOPPED', 'QUOTA_EXCEED', 'QUOTA_WARNING', 'REPLICATION', 'TAG_RETENTION']
@@ -191,11 +192,8 @@ def main():
                         client.request('POST', base, body=body, expect=(201,), headers=headers)
             after = wanted if changed else compared
     except HarborError as exc:
-        module.fail_json(msg=str(exc), status=exc.status, code=exc.code)
-    result = dict(changed=changed, webhook=after)
-    if module._diff:
-        result['diff'] = dict(before=dict((k, v) for k, v in before.items() if k != 'id'), after=after)
-    module.exit_json(**result)
+        fail_with(module, exc)
+    exit_with(module, changed, 'webhook', dict((k, v) for k, v in before.items() if k != 'id'), after)
 
 
 if __name__ == '__main__':

@@ -65,3 +65,34 @@ def test_tls_files_and_node_port():
     assert problems[0].startswith('harbor_tls_cert_file is "/nonexistent/harbor.crt", which is not a file')
     assert problems[1].startswith('harbor_tls_key_file is "", which is not a file')
     assert problems[2] == "harbor_node_port is 443: set a port of Kubernetes' NodePort range, 30000 to 32767."
+
+
+def test_good_proxy_caches_and_publications():
+    caches = [{'project': 'site-mirror-cache', 'endpoint_url': 'https://mirror.example.com:5000', 'ca_file': __file__}]
+    publications = [{'project': 'caas-platform', 'endpoint_url': 'https://mirror.example.com:5000/',
+                     'cron': '0 0 * * * *'}]
+    assert harbor_problems(dict(GOOD, harbor_proxy_caches=caches, harbor_publications=publications)) == []
+
+
+def test_proxy_caches_and_publications_harbor_could_not_make_are_refused():
+    problems = harbor_problems(dict(
+        GOOD,
+        harbor_proxy_caches=[{'project': 'Mirror', 'endpoint_url': 'http://mirror.example.com'},
+                             {'project': 'caas-platform', 'endpoint_url': 'https://m.example.com',
+                              'ca_file': '/nonexistent/ca.crt'}],
+        harbor_publications=[{'project': 'caas-platform', 'endpoint_url': 'https://m.example.com', 'cron': '@hourly'},
+                             'caas-other']))
+    assert problems == [
+        'harbor_proxy_caches[0].project is "Mirror": set a name Harbor accepts for a project (lower case letters and '
+        'digits, single ".", "_" or "-" between them).',
+        'harbor_proxy_caches[0].endpoint_url is "http://mirror.example.com": set the https:// URL of the registry '
+        'Harbor reaches (https://<host>[:port]).',
+        'harbor_proxy_caches[1].ca_file is "/nonexistent/ca.crt", which is not a file on the controller: set the PEM '
+        "of the CA that signed the endpoint's certificate, or leave it unset.",
+        'harbor_publications[0].project is "caas-platform", which harbor_proxy_caches[1] already names: a project is '
+        'one proxy cache or one publication; give each its own.',
+        'harbor_publications[0].cron is "@hourly": set Harbor\'s cron expression of six fields, seconds first (for '
+        'example "0 0 * * * *", hourly).',
+        'harbor_publications[1] is "caas-other": set {project, endpoint_url, ...}.']
+    assert harbor_problems(dict(GOOD, harbor_publications={'project': 'x'}))[0].startswith(
+        'harbor_publications is {"project": "x"}: set a list')

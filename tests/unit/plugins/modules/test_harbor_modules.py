@@ -1,0 +1,47 @@
+# -*- coding: utf-8 -*-
+# Copyright: caas.platform contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Every Harbor module run as Ansible runs it, against a Harbor that does not answer: each fails with the client's
+message naming the request, Harbor's HTTP status (none) and error code (none), its password nowhere in the result;
+and what a module refuses before it asks Harbor anything. What the modules do to a Harbor runs against the real
+Harbor of the molecule platform scenario and the lab (extensions/molecule/platform/verify_45_registry.yml)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+# Port 9 (discard) on loopback: nothing listens, so the connection is refused at once.
+HARBOR = {'url': 'http://127.0.0.1:9', 'username': 'admin', 'password': 'Not-Shown-1', 'timeout': 2}
+
+CASES = {
+    'harbor_info': {},
+    'harbor_project': {'name': 'team-a'},
+    'harbor_robot': {'name': 'ci', 'project': 'team-a',
+                     'permissions': [{'namespace': 'team-a', 'access': [{'resource': 'repository', 'action': 'pull'}]}]},
+    'harbor_registry': {'name': 'upstream', 'endpoint_url': 'https://mirror.example.com'},
+    'harbor_replication': {'name': 'copy', 'registry': 'upstream', 'direction': 'pull'},
+    'harbor_schedule': {'job': 'gc', 'schedule': 'daily'},
+    'harbor_webhook': {'project': 'team-a', 'name': 'ci', 'address': 'https://ci.example.com/hook'},
+    'harbor_project_member': {'project': 'team-a', 'user': 'dev'},
+    'harbor_auth': {'mode': 'db'},
+    'harbor_immutable_tags': {'project': 'team-a', 'rules': [{'tags': 'v*'}]},
+    'harbor_retention': {'project': 'team-a', 'rules': [{'retain': 'latest_pushed', 'count': 3}]},
+    'harbor_scan': {'project': 'team-a', 'repository': 'app', 'reference': '1.0'},
+    'harbor_user': {'name': 'dev', 'email': 'dev@example.com', 'realname': 'Dev', 'user_password': 'Dev-Passw0rd'},
+}
+
+
+@pytest.mark.parametrize('module', sorted(CASES))
+def test_a_harbor_that_does_not_answer_fails_the_module_with_its_request_named(run_module, module):
+    result = run_module(module, expect_failure=True, **HARBOR, **CASES[module])
+    assert 'http://127.0.0.1:9/api/v2.0/' in result['msg'] and 'Harbor cannot be reached' in result['msg']
+    assert result['status'] is None and result['code'] is None
+    assert HARBOR['password'] not in json.dumps(result)
+
+
+def test_a_pull_replication_on_harbors_own_events_is_refused_before_harbor_is_asked(run_module):
+    result = run_module('harbor_replication', expect_failure=True, **HARBOR, name='copy', registry='upstream',
+                        direction='pull', trigger='event_based')
+    assert result['msg'].startswith('trigger is event_based with direction pull: ')
