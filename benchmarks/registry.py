@@ -63,7 +63,7 @@ sys.path.insert(0, str(REPO / 'benchmarks'))
 from ansible_collections.caas.platform.plugins.module_utils.harbor import HarborClient, HarborError  # noqa: E402
 from control_plane import api, nodes_ready, wait  # noqa: E402  (the lab helpers)
 from kubernetes import client  # noqa: E402
-from ha_base import PREFIX, sh, ssh  # noqa: E402
+from ha_base import PREFIX, address, sh, ssh  # noqa: E402
 
 LAB_DIR = Path(os.environ.get('CAAS_LAB_DIR', '/var/lib/caas-lab'))
 BUNDLE = Path(os.environ.get('CAAS_LAB_BUNDLE', '/var/cache/caas-lab/bundle'))
@@ -71,6 +71,8 @@ MIB = 1024 * 1024
 # Harbor's name in the lab (harbor_external_url): what skopeo asks for and the token realm names.
 NAME = 'registry.lab.internal'
 HOST = f'{NAME}:30443'
+# The lab's registry mirror (caas_registry_mirror in inventories/lab), which lab-mirror-cache caches.
+MIRROR = 'artifacts1.lab.internal:5000'
 
 
 def harbor_address(avoid=()):
@@ -208,7 +210,10 @@ def proxy_cache(lab):
     except HarborError as exc:
         if exc.status != 404:
             raise
-    tag = next(p.name.removesuffix('.oci.tar') for p in (BUNDLE / 'images' / image).glob('*.oci.tar'))
+    # A tag the mirror serves (the bundle may hold images of two releases; the mirror those of the one it serves).
+    tags = json.loads(sh('curl', '-sf', '--cacert', str(lab.ca), '--resolve', f'{MIRROR}:{address("artifacts1")}',
+                         f'https://{MIRROR}/v2/{image}/tags/list').stdout)['tags']
+    tag = sorted(tags)[-1]
     times = []
     for run in ('cold', 'warm'):
         target = lab.scratch / f'cache-{run}'
@@ -229,7 +234,7 @@ def node_pull(lab):
     project, repository, worker = 'caas-platform', 'registry.k8s.io/kube-scheduler', 'worker1'
     if lab.admin.find('projects', project) is None:
         raise SystemExit(f'Harbor has no project {project}: run site.yml with the lab inventory (harbor_publications)')
-    bundled = sorted(str(p.relative_to(BUNDLE / 'images').parent) for p in (BUNDLE / 'images').rglob('*.oci.tar'))
+    bundled = sorted({str(p.relative_to(BUNDLE / 'images').parent) for p in (BUNDLE / 'images').rglob('*.oci.tar')})
     published = sorted(r['name'].split('/', 1)[1] for r in lab.admin.get_all(f'/projects/{project}/repositories'))
     missing = [image for image in bundled if image not in published]
     artifact = (lab.admin.get_all(repository_path(project, repository) + '/artifacts') or [{}])[0]
@@ -252,7 +257,7 @@ def node_pull(lab):
             break
         time.sleep(2)
     ssh(worker, f'sudo crictl rmi {reference}', check=False)
-    result = {'project': project, 'bundle_images': len(bundled), 'published_images': len(published),
+    result = {'project': project, 'bundle_repositories': len(bundled), 'published_repositories': len(published),
               'pulled': reference, 'node': worker, 'pull_seconds': round(seconds, 1),
               'harbor_pull_count_before': before, 'harbor_pull_count_after': counted}
     if counted is None or counted <= before:
