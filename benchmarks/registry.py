@@ -234,7 +234,9 @@ def node_pull(lab):
     project, repository, worker = 'caas-platform', 'registry.k8s.io/kube-scheduler', 'worker1'
     if lab.admin.find('projects', project) is None:
         raise SystemExit(f'Harbor has no project {project}: run site.yml with the lab inventory (harbor_publications)')
-    bundled = sorted({str(p.relative_to(BUNDLE / 'images').parent) for p in (BUNDLE / 'images').rglob('*.oci.tar')})
+    # The mirrored registries' images (the lab's test images, lab.caas.invalid, are not published).
+    bundled = sorted({str(p.relative_to(BUNDLE / 'images').parent) for p in (BUNDLE / 'images').rglob('*.oci.tar')
+                      if not p.relative_to(BUNDLE / 'images').parts[0] == 'lab.caas.invalid'})
     published = sorted(r['name'].split('/', 1)[1] for r in lab.admin.get_all(f'/projects/{project}/repositories'))
     missing = [image for image in bundled if image not in published]
     artifact = (lab.admin.get_all(repository_path(project, repository) + '/artifacts') or [{}])[0]
