@@ -13,7 +13,8 @@ description:
   - Before anything else a playbook prints, one line with the playbook's purpose (the first sentence of the comment
     at its top), its number of plays, the hosts it will contact (the inventory as limited, every play's hosts) and
     whether it runs in check mode.
-  - At the start of each play, where the run is (play N of M), on how many hosts, and the time since the start.
+  - At the start of each play, where the run is (play N of M, and the batch of a play with C(serial)), on how many
+    hosts, and the time since the start.
   - Enable it in C(callbacks_enabled) (the collection's C(ansible.cfg) does); it works beside any stdout callback.
 author:
   - caas.platform maintainers (@caas-platform)
@@ -71,6 +72,10 @@ class CallbackModule(CallbackBase):
         super().__init__(*args, **kwargs)
         self._plays = 0
         self._play = 0
+        # Ansible starts a play once per batch of serial (each a copy with the play's id): one play, its batches
+        # counted.
+        self._play_id = None
+        self._batch = 0
         self._started = time.monotonic()
 
     @staticmethod
@@ -101,9 +106,14 @@ class CallbackModule(CallbackBase):
         self._display.display(f'caas.platform {name}: {what}. {counted(len(plays), "play")} on {where}{mode}.')
 
     def v2_playbook_on_play_start(self, play):
-        self._play += 1
+        play_id = getattr(play, '_uuid', None)
+        if play_id is not None and play_id == self._play_id:
+            self._batch += 1
+        else:
+            self._play, self._play_id, self._batch = self._play + 1, play_id, 1
         found = self._hosts(play)
         count = counted(len(found), 'host') if found is not None else 'hosts chosen at run time'
+        batch = f' (batch {self._batch})' if self._batch > 1 or play.serial else ''
         elapsed = int(time.monotonic() - self._started)
-        self._display.display(f'caas.platform: play {self._play} of {self._plays}, {play.get_name()}, on {count}; '
-                              f'{elapsed // 60}:{elapsed % 60:02d} since the start')
+        self._display.display(f'caas.platform: play {self._play} of {self._plays}{batch}, {play.get_name()}, '
+                              f'on {count}; {elapsed // 60}:{elapsed % 60:02d} since the start')

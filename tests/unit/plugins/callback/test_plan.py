@@ -67,3 +67,13 @@ def test_a_playbook_of_the_collection():
     assert lines[0] == ('caas.platform 00_validate.yml: Refuses a bad inventory before any host is touched: '
                         'runs on the controller only. '
                         '1 play on 1 host: localhost.'), lines[0]
+
+
+def test_a_play_in_serial_batches_is_one_play(tmp_path):
+    playbook = tmp_path / 'serial.yml'
+    playbook.write_text(PLAYBOOK.replace('  hosts: lb\n', '  hosts: lb\n  serial: 1\n'))
+    lines = [line for line in run(playbook=playbook) if line.startswith('caas.platform: play ')]
+    assert [line.split(';')[0] for line in lines] == [
+        'caas.platform: play 1 of 2, Greet the workers, on 7 hosts',
+        'caas.platform: play 2 of 2 (batch 1), Greet the load balancers, on 1 host',
+        'caas.platform: play 2 of 2 (batch 2), Greet the load balancers, on 1 host'], lines
