@@ -19,7 +19,8 @@ description:
     NodePort range (30000-32767); each of C(harbor_proxy_caches) and C(harbor_publications) with a C(project) Harbor
     accepts (lower case letters, digits, C(.), C(_) and C(-); one project in one list only), an C(https://)
     C(endpoint_url) and, when set, a C(ca_file) on the controller, each publication's C(cron) six fields;
-    C(harbor_volume_storage_class) and, with C(bucket),
+    C(harbor_database_password) set when C(harbor_database_host) is, C(harbor_database_port) and
+    C(harbor_redis_port) TCP ports; C(harbor_volume_storage_class) and, with C(bucket),
     C(harbor_bucket_storage_class) among the cluster's StorageClasses (O(storage_classes)).
 options:
   _input:
@@ -97,6 +98,20 @@ def project_problems(settings):
     return problems
 
 
+def connection_problems(settings):
+    """The site's database and cache: a password with a database host, ports that are ports."""
+    problems = []
+    for name in ('harbor_database_port', 'harbor_redis_port'):
+        port = settings.get(name, 1)
+        if not str(port).isdigit() or not 1 <= int(port) <= 65535:
+            problems.append('%s is %s: set the TCP port (1-65535).' % (name, json.dumps(port)))
+    if settings.get('harbor_database_host') and not settings.get('harbor_database_password'):
+        problems.append('harbor_database_password is empty while harbor_database_host is %s: set the password of '
+                        'harbor_database_username from Vault (an ansible-vault variable).'
+                        % json.dumps(settings.get('harbor_database_host')))
+    return problems
+
+
 def harbor_problems(settings, storage_classes=None):
     if not hasattr(settings, 'get'):
         raise AnsibleFilterError('harbor_problems expects the settings by name, a dict; got %r' % (settings,))
@@ -132,6 +147,7 @@ def harbor_problems(settings, storage_classes=None):
         problems.append('harbor_node_port is %s: set a port of Kubernetes\' NodePort range, 30000 to 32767.'
                         % json.dumps(port))
     problems.extend(project_problems(settings))
+    problems.extend(connection_problems(settings))
     if storage_classes is not None:
         needed = [('harbor_volume_storage_class', settings.get('harbor_volume_storage_class'))]
         if storage == 'bucket':

@@ -96,3 +96,15 @@ def test_proxy_caches_and_publications_harbor_could_not_make_are_refused():
         'harbor_publications[1] is "caas-other": set {project, endpoint_url, ...}.']
     assert harbor_problems(dict(GOOD, harbor_publications={'project': 'x'}))[0].startswith(
         'harbor_publications is {"project": "x"}: set a list')
+
+
+def test_the_sites_database_needs_its_password_and_ports_are_ports():
+    assert harbor_problems(dict(GOOD, harbor_database_host='db.example.com', harbor_database_password='Db-Passw0rd',
+                                harbor_database_port=5432, harbor_redis_host='cache.example.com',
+                                harbor_redis_port='6380')) == []
+    assert harbor_problems(dict(GOOD, harbor_database_host='db.example.com', harbor_database_port='postgres',
+                                harbor_redis_port=70000)) == [
+        'harbor_database_port is "postgres": set the TCP port (1-65535).',
+        'harbor_redis_port is 70000: set the TCP port (1-65535).',
+        'harbor_database_password is empty while harbor_database_host is "db.example.com": set the password of '
+        'harbor_database_username from Vault (an ansible-vault variable).']
