@@ -21,7 +21,9 @@ description:
     C(endpoint_url) and, when set, a C(ca_file) on the controller, each publication's C(cron) six fields;
     C(harbor_database_password) set when C(harbor_database_host) is, C(harbor_database_port) and
     C(harbor_redis_port) TCP ports; C(harbor_volume_storage_class) and, with C(bucket),
-    C(harbor_bucket_storage_class) among the cluster's StorageClasses (O(storage_classes)).
+    C(harbor_bucket_storage_class) among the cluster's StorageClasses (O(storage_classes)); the database of
+    C(harbor_database_host) (C(harbor-database), the in-cluster one, when it is empty) the one Harbor's data is in
+    (O(database_in_use)), since the role does not move it.
 options:
   _input:
     description: The settings, by name.
@@ -31,6 +33,10 @@ options:
     description: The names of the cluster's StorageClasses; not checked when omitted.
     type: list
     elements: str
+  database_in_use:
+    description: The database host Harbor's core uses now (its ConfigMap's C(POSTGRESQL_HOST)); empty or omitted when
+      Harbor does not run yet, and then not checked.
+    type: str
 """
 
 EXAMPLES = r"""
@@ -112,7 +118,19 @@ def connection_problems(settings):
     return problems
 
 
-def harbor_problems(settings, storage_classes=None):
+def database_problems(settings, database_in_use):
+    """A database other than the one Harbor's data is in: a new one would start Harbor empty."""
+    wanted = settings.get('harbor_database_host') or 'harbor-database'
+    if not database_in_use or database_in_use == wanted:
+        return []
+    where = ('the in-cluster PostgreSQL (harbor_database_host empty)' if database_in_use == 'harbor-database'
+             else json.dumps(database_in_use))
+    return ['harbor_database_host is %s, but Harbor\'s data is in %s, and the role does not move it: set '
+            'harbor_database_host as it was, or move the data first (docs/registry.md, "Database and cache").'
+            % (json.dumps(settings.get('harbor_database_host') or ''), where)]
+
+
+def harbor_problems(settings, storage_classes=None, database_in_use=None):
     if not hasattr(settings, 'get'):
         raise AnsibleFilterError('harbor_problems expects the settings by name, a dict; got %r' % (settings,))
     problems = []
@@ -148,6 +166,7 @@ def harbor_problems(settings, storage_classes=None):
                         % json.dumps(port))
     problems.extend(project_problems(settings))
     problems.extend(connection_problems(settings))
+    problems.extend(database_problems(settings, database_in_use))
     if storage_classes is not None:
         needed = [('harbor_volume_storage_class', settings.get('harbor_volume_storage_class'))]
         if storage == 'bucket':

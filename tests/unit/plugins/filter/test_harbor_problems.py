@@ -108,3 +108,17 @@ def test_the_sites_database_needs_its_password_and_ports_are_ports():
         'harbor_redis_port is 70000: set the TCP port (1-65535).',
         'harbor_database_password is empty while harbor_database_host is "db.example.com": set the password of '
         'harbor_database_username from Vault (an ansible-vault variable).']
+
+
+def test_a_database_other_than_the_one_harbors_data_is_in_is_refused():
+    assert harbor_problems(GOOD, database_in_use='') == []
+    assert harbor_problems(GOOD, database_in_use='harbor-database') == []
+    site = dict(GOOD, harbor_database_host='db.example.com', harbor_database_password='Db-Passw0rd')
+    assert harbor_problems(site, database_in_use='db.example.com') == []
+    assert harbor_problems(site, database_in_use='harbor-database') == [
+        'harbor_database_host is "db.example.com", but Harbor\'s data is in the in-cluster PostgreSQL '
+        '(harbor_database_host empty), and the role does not move it: set harbor_database_host as it was, or move '
+        'the data first (docs/registry.md, "Database and cache").']
+    assert harbor_problems(GOOD, database_in_use='db.example.com') == [
+        'harbor_database_host is "", but Harbor\'s data is in "db.example.com", and the role does not move it: set '
+        'harbor_database_host as it was, or move the data first (docs/registry.md, "Database and cache").']
