@@ -35,4 +35,9 @@ options:
     description: Seconds one request may take.
     type: int
     default: 30
+attributes:
+  platform:
+    support: full
+    platforms: posix
+    description: Any host that reaches Harbor's URL.
 '''

@@ -129,10 +129,6 @@ attributes:
   diff_mode:
     support: full
     description: The settings before and after, without secrets.
-  platform:
-    support: full
-    platforms: posix
-    description: Any host that reaches Harbor's URL.
 notes:
   - Needs the admin's login.
 """

@@ -61,10 +61,6 @@ attributes:
   diff_mode:
     support: full
     description: The project's settings and quota before and after.
-  platform:
-    support: full
-    platforms: posix
-    description: Any host that reaches Harbor's URL.
 notes:
   - Needs a login that may manage projects (the admin, or a robot account with project permissions).
 """

@@ -55,10 +55,6 @@ attributes:
   diff_mode:
     support: full
     description: The membership before and after.
-  platform:
-    support: full
-    platforms: posix
-    description: Any host that reaches Harbor's URL.
 """
 
 EXAMPLES = r"""

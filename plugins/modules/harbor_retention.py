@@ -79,10 +79,6 @@ attributes:
   diff_mode:
     support: full
     description: The rules and schedule before and after.
-  platform:
-    support: full
-    platforms: posix
-    description: Any host that reaches Harbor's URL.
 """
 
 EXAMPLES = r"""
@@ -100,7 +96,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 retention:
-  description: The policy after the run (its rules and schedule).
+  description: The policy as Harbor has it after the run (what it would be, in check mode) - its rules and schedule.
   returned: always
   type: dict
 """
@@ -123,6 +119,19 @@ def wanted_rule(rule):
     return dict(template=template, params=params, disabled=rule['disabled'], tags=rule['tags'],
                 tags_match=rule['tags_match'], untagged=rule['untagged'], repositories=rule['repositories'],
                 repositories_match=rule['repositories_match'])
+
+
+def read_policy(client, name):
+    """(project, Harbor's retention policy or None, that policy in the form the module compares) of a project."""
+    project = client.find('projects', name)
+    if project is None:
+        return None, None, {}
+    retention_id = (project.get('metadata') or {}).get('retention_id')
+    policy = client.get('/retentions/%s' % retention_id) if retention_id else None
+    if not policy:
+        return project, None, {}
+    return project, policy, dict(rules=sorted((comparable_rule(r) for r in policy.get('rules') or []), key=repr),
+                                 schedule=((policy.get('trigger') or {}).get('settings') or {}).get('cron') or '')
 
 
 def main():
@@ -152,15 +161,10 @@ def main():
     wanted = dict(rules=sorted((wanted_rule(r) for r in params['rules']), key=repr), schedule=schedule)
     client = HarborClient.from_module(module)
     try:
-        project = client.find('projects', params['project'])
+        project, policy, before = read_policy(client, params['project'])
         if project is None:
             module.fail_json(msg='project %s does not exist in Harbor (make it with caas.platform.harbor_project first)'
                                  % params['project'])
-        retention_id = (project.get('metadata') or {}).get('retention_id')
-        policy = client.get('/retentions/%s' % retention_id) if retention_id else None
-        before = dict(rules=sorted((comparable_rule(r) for r in (policy or {}).get('rules') or []), key=repr),
-                      schedule=(((policy or {}).get('trigger') or {}).get('settings') or {}).get('cron') or '') \
-            if policy else {}
         changed = before != wanted
         if changed and not module.check_mode:
             rules = []
@@ -177,6 +181,7 @@ def main():
                 client.request('PUT', '/retentions/%s' % policy['id'], body=dict(body, id=policy['id']))
             else:
                 client.request('POST', '/retentions', body=body, expect=(201,))
+            wanted = read_policy(client, params['project'])[2]
     except HarborError as exc:
         fail_with(module, exc)
     exit_with(module, changed, 'retention', before, wanted)

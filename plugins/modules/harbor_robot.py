@@ -89,10 +89,6 @@ attributes:
   diff_mode:
     support: full
     description: The robot's settings and permissions before and after, never the secret.
-  platform:
-    support: full
-    platforms: posix
-    description: Any host that reaches Harbor's URL.
 """
 
 EXAMPLES = r"""

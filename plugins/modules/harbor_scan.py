@@ -64,10 +64,6 @@ attributes:
   diff_mode:
     support: none
     description: A scan changes no setting; there is nothing to show.
-  platform:
-    support: full
-    platforms: posix
-    description: Any host that reaches Harbor's URL.
 notes:
   - Needs a login that may read the project and, with O(scan), scan in it (a member, the admin, or a robot with the
     C(scan) permission).

@@ -46,10 +46,6 @@ attributes:
   diff_mode:
     support: full
     description: The schedule before and after.
-  platform:
-    support: full
-    platforms: posix
-    description: Any host that reaches Harbor's URL.
 notes:
   - Needs the admin's login.
 """

@@ -52,10 +52,6 @@ attributes:
   diff_mode:
     support: full
     description: The user before and after, never a password.
-  platform:
-    support: full
-    platforms: posix
-    description: Any host that reaches Harbor's URL.
 """
 
 EXAMPLES = r"""

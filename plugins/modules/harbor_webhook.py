@@ -79,10 +79,6 @@ attributes:
   diff_mode:
     support: full
     description: The policy before and after, without the authorization header.
-  platform:
-    support: full
-    platforms: posix
-    description: Any host that reaches Harbor's URL.
 """
 
 EXAMPLES = r"""

@@ -29,6 +29,7 @@ CASES = {
     'harbor_immutable_tags': {'project': 'team-a', 'rules': [{'tags': 'v*'}]},
     'harbor_retention': {'project': 'team-a', 'rules': [{'retain': 'latest_pushed', 'count': 3}]},
     'harbor_scan': {'project': 'team-a', 'repository': 'app', 'reference': '1.0'},
+    'harbor_cve_allowlist': {'project': 'team-a', 'cves': ['CVE-2024-3094'], 'expires_on': '2999-01-01'},
     'harbor_user': {'name': 'dev', 'email': 'dev@example.com', 'realname': 'Dev', 'user_password': 'Dev-Passw0rd'},
 }
 
@@ -45,3 +46,29 @@ def test_a_pull_replication_on_harbors_own_events_is_refused_before_harbor_is_as
     result = run_module('harbor_replication', expect_failure=True, **HARBOR, name='copy', registry='upstream',
                         direction='pull', trigger='event_based')
     assert result['msg'].startswith('trigger is event_based with direction pull: ')
+
+
+@pytest.mark.parametrize('options, message', [
+    ({'use_system': True}, 'use_system is true without a project: '),
+    ({'project': 'team-a', 'use_system': True, 'cves': ['CVE-2024-3094']},
+     'cves has 1 IDs while use_system is true: '),
+    ({'cves': ['CVE-2024-3094', 'CVE-2024-3094']}, 'cves has CVE-2024-3094 more than once: '),
+    ({'cves': [' CVE-2024-3094']}, "cves has ' CVE-2024-3094': "),
+    ({'cves': ['CVE-2024-3094'], 'expires_on': '01/02/2030'}, "expires_on is '01/02/2030': give a day as YYYY-MM-DD"),
+    ({'cves': ['CVE-2024-3094'], 'expires_on': '2020-01-01'}, 'expires_on is 2020-01-01, which has come: '),
+])
+def test_a_bad_cve_allowlist_is_refused_before_harbor_is_asked(run_module, options, message):
+    result = run_module('harbor_cve_allowlist', expect_failure=True, **HARBOR, **options)
+    assert message in result['msg'] and 'cannot be reached' not in result['msg']
+
+
+def test_an_allowlist_expires_at_midnight_utc_of_its_day_and_reads_back_as_that_day():
+    from ansible_collections.caas.platform.plugins.modules import harbor_cve_allowlist as module
+    seconds = module.expiry_seconds('2027-01-01')
+    assert seconds == 1798761600
+    assert module.summary({'items': [{'cve_id': 'B'}, {'cve_id': 'A'}], 'expires_at': seconds}) == \
+        {'cves': ['A', 'B'], 'expires_on': '2027-01-01'}
+    assert module.summary({'items': [], 'expires_at': None}) == {'cves': [], 'expires_on': ''}
+    assert module.project_summary({'metadata': {'reuse_sys_cve_allowlist': 'false'}, 'cve_allowlist': None}) == \
+        {'cves': [], 'expires_on': '', 'use_system': False}
+    assert module.project_summary({'metadata': {}})['use_system'] is True
