@@ -20,7 +20,9 @@ description:
     accepts (lower case letters, digits, C(.), C(_) and C(-); one project in one list only), an C(https://)
     C(endpoint_url) and, when set, a C(ca_file) on the controller, each publication's C(cron) six fields;
     C(harbor_database_password) set when C(harbor_database_host) is, C(harbor_database_port) and
-    C(harbor_redis_port) TCP ports; C(harbor_volume_storage_class) and, with C(bucket),
+    C(harbor_redis_port) TCP ports; C(harbor_gc_cron) and C(harbor_scan_all_cron) six fields or empty;
+    C(harbor_cve_allowlist) IDs without blanks or repeats and C(harbor_cve_allowlist_expires_on) a day
+    (C(YYYY-MM-DD)) that has not come, or empty; C(harbor_volume_storage_class) and, with C(bucket),
     C(harbor_bucket_storage_class) among the cluster's StorageClasses (O(storage_classes)); the database of
     C(harbor_database_host) (C(harbor-database), the in-cluster one, when it is empty) the one Harbor's data is in
     (O(database_in_use)), since the role does not move it.
@@ -59,7 +61,11 @@ import json
 import os
 import re
 
+import time
+
 from ansible.errors import AnsibleFilterError
+
+from ansible_collections.caas.platform.plugins.module_utils.harbor import CRON, allowlist_problems
 
 EXTERNAL_URL = re.compile(r'^https://[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?/?$')
 REPOSITORY = re.compile(r'^[^/\s]+/\S+$')
@@ -98,7 +104,7 @@ def project_problems(settings):
             if ca_file and not os.path.isfile(str(ca_file)):
                 problems.append('%s.ca_file is %s, which is not a file on the controller: set the PEM of the CA that '
                                 'signed the endpoint\'s certificate, or leave it unset.' % (where, json.dumps(ca_file)))
-            if name == 'harbor_publications' and 'cron' in item and len(str(item['cron']).split()) != 6:
+            if name == 'harbor_publications' and 'cron' in item and not CRON.match(str(item['cron'])):
                 problems.append('%s.cron is %s: set Harbor\'s cron expression of six fields, seconds first (for '
                                 'example "0 0 * * * *", hourly).' % (where, json.dumps(item['cron'])))
     return problems
@@ -115,6 +121,21 @@ def connection_problems(settings):
         problems.append('harbor_database_password is empty while harbor_database_host is %s: set the password of '
                         'harbor_database_username from Vault (an ansible-vault variable).'
                         % json.dumps(settings.get('harbor_database_host')))
+    return problems
+
+
+def housekeeping_problems(settings):
+    """The schedules of garbage collection and of scanning everything again, and the system CVE allowlist."""
+    problems = []
+    for name, example in (('harbor_gc_cron', '"0 0 3 * * 6", Saturdays at 03:00'),
+                          ('harbor_scan_all_cron', '"0 0 4 * * *", daily at 04:00')):
+        value = settings.get(name, '')
+        if value and not CRON.match(str(value)):
+            problems.append('%s is %s: set Harbor\'s cron expression of six fields, seconds first (for example %s), '
+                            'or "" for never.' % (name, json.dumps(value), example))
+    problems.extend(message + '.' for message in allowlist_problems(
+        settings.get('harbor_cve_allowlist', []), settings.get('harbor_cve_allowlist_expires_on', ''), time.time(),
+        'harbor_cve_allowlist', 'harbor_cve_allowlist_expires_on'))
     return problems
 
 
@@ -166,6 +187,7 @@ def harbor_problems(settings, storage_classes=None, database_in_use=None):
                         % json.dumps(port))
     problems.extend(project_problems(settings))
     problems.extend(connection_problems(settings))
+    problems.extend(housekeeping_problems(settings))
     problems.extend(database_problems(settings, database_in_use))
     if storage_classes is not None:
         needed = [('harbor_volume_storage_class', settings.get('harbor_volume_storage_class'))]

@@ -14,8 +14,11 @@ What Harbor does, and this code relies on (api/v2.0/swagger.yaml of Harbor 2.15)
 
 from __future__ import annotations
 
+import calendar
+import datetime
 import http.client
 import json
+import re
 import socket
 import time
 import urllib.error
@@ -164,6 +167,46 @@ class HarborClient(object):
             if clock() + interval > deadline:
                 raise HarborError('Harbor at %s is not healthy after %s s: %s' % (self.base, timeout, problem))
             sleep(interval)
+
+
+# -- Rules the modules and the harbor role's checks share ---------------------------------------------------------
+
+# Harbor's cron expressions: six fields, seconds first.
+CRON = re.compile(r'^\S+( \S+){5}$')
+
+
+def expiry_seconds(day):
+    """Seconds since the epoch of 00:00 UTC on day (YYYY-MM-DD), or None for never; ValueError when not a day."""
+    if not day:
+        return None
+    return calendar.timegm(datetime.datetime.strptime(day, '%Y-%m-%d').timetuple())
+
+
+def allowlist_problems(cves, expires_on, today, cves_name='cves', expires_name='expires_on'):
+    """What is wrong with a CVE allowlist (IDs and the day it expires on), each message naming the setting, the
+    value and the fix; today in seconds since the epoch."""
+    found = []
+    if not isinstance(cves, list):
+        found.append('%s is %s: give a list of the scanner\'s IDs (CVE-2024-3094, GHSA-...)'
+                     % (cves_name, json.dumps(cves)))
+        cves = []
+    blank = [c for c in cves if not isinstance(c, str) or not c.strip() or c.strip() != c]
+    if blank:
+        found.append('%s has %s: an ID is the scanner\'s (CVE-2024-3094), without spaces'
+                     % (cves_name, ', '.join(json.dumps(c) for c in blank)))
+    repeated = sorted(set(c for c in cves if isinstance(c, str) and cves.count(c) > 1))
+    if repeated:
+        found.append('%s has %s more than once: Harbor refuses a repeated ID; give each once'
+                     % (cves_name, ', '.join(repeated)))
+    try:
+        seconds = expiry_seconds(str(expires_on or ''))
+    except ValueError:
+        found.append('%s is %s: give a day as YYYY-MM-DD (UTC), or "" for never' % (expires_name, json.dumps(expires_on)))
+    else:
+        if seconds is not None and seconds <= today:
+            found.append('%s is %s, which has come: Harbor would ignore the allowlist; review the exceptions and give '
+                         'a later day, or "" for never' % (expires_name, expires_on))
+    return found
 
 
 # -- The modules' ends --------------------------------------------------------------------------------------------

@@ -92,24 +92,14 @@ allowlist:
   sample: {cves: [CVE-2023-4863, CVE-2024-3094], expires_on: "2027-01-01", use_system: false}
 """
 
-import calendar
-import datetime
 import time
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.caas.platform.plugins.module_utils.harbor import (
-    HarborClient, HarborError, argument_spec, exit_with, fail_with)
+    HarborClient, HarborError, allowlist_problems, argument_spec, exit_with, expiry_seconds, fail_with)
 
 SYSTEM = '/system/CVEAllowlist'
-
-
-def expiry_seconds(day):
-    """Seconds since the epoch of 00:00 UTC on day (YYYY-MM-DD), or None for never; ValueError when not a day."""
-    if not day:
-        return None
-    parsed = datetime.datetime.strptime(day, '%Y-%m-%d')
-    return calendar.timegm(parsed.timetuple())
 
 
 def expiry_day(seconds):
@@ -140,21 +130,7 @@ def problems(params, today):
     if params['use_system'] and cves:
         found.append('cves has %d IDs while use_system is true: a project that uses the system allowlist has no '
                      'list of its own to set; give cves: [] or use_system: false' % len(cves))
-    blank = [c for c in cves if not c.strip() or c.strip() != c]
-    if blank:
-        found.append('cves has %s: an ID is the scanner\'s (CVE-2024-3094), without spaces' % ', '.join(
-            repr(c) for c in blank))
-    repeated = sorted(set(c for c in cves if cves.count(c) > 1))
-    if repeated:
-        found.append('cves has %s more than once: Harbor refuses a repeated ID; give each once' % ', '.join(repeated))
-    try:
-        seconds = expiry_seconds(params['expires_on'])
-    except ValueError:
-        found.append('expires_on is %r: give a day as YYYY-MM-DD (UTC), or "" for never' % params['expires_on'])
-    else:
-        if seconds is not None and seconds <= today:
-            found.append('expires_on is %s, which has come: Harbor would ignore the allowlist; review the '
-                         'exceptions and give a later day, or "" for never' % params['expires_on'])
+    found.extend(allowlist_problems(cves, params['expires_on'], today))
     return found
 
 

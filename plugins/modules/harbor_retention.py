@@ -101,16 +101,13 @@ retention:
   type: dict
 """
 
-import re
-
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.caas.platform.plugins.module_utils.harbor import (
-    HarborClient, HarborError, argument_spec, comparable_rule, exit_with, fail_with, rule_selectors)
+    CRON, HarborClient, HarborError, argument_spec, comparable_rule, exit_with, fail_with, rule_selectors)
 
 TEMPLATES = {'latest_pushed': 'latestPushedK', 'latest_pulled': 'latestPulledN', 'days_since_push': 'nDaysSinceLastPush',
              'days_since_pull': 'nDaysSinceLastPull', 'always': 'always'}
-CRON = re.compile(r'^\S+( \S+){5}$')
 
 
 def wanted_rule(rule):

@@ -79,18 +79,16 @@ schedule:
 """
 
 import json
-import re
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.caas.platform.plugins.module_utils.harbor import (
-    HarborClient, HarborError, argument_spec, exit_with, fail_with)
+    CRON, HarborClient, HarborError, argument_spec, exit_with, fail_with)
 
 PATHS = {'gc': '/system/gc/schedule', 'scan_all': '/system/scanAll/schedule'}
 # Harbor's types, with the cron expressions its UI sends for them.
 TYPES = {'none': ('None', ''), 'hourly': ('Hourly', '0 0 * * * *'), 'daily': ('Daily', '0 0 0 * * *'),
          'weekly': ('Weekly', '0 0 0 * * 0')}
-CRON = re.compile(r'^\S+( \S+){5}$')
 
 
 def summary(document):

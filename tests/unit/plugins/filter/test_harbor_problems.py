@@ -122,3 +122,23 @@ def test_a_database_other_than_the_one_harbors_data_is_in_is_refused():
     assert harbor_problems(GOOD, database_in_use='db.example.com') == [
         'harbor_database_host is "", but Harbor\'s data is in "db.example.com", and the role does not move it: set '
         'harbor_database_host as it was, or move the data first (docs/registry.md, "Database and cache").']
+
+
+def test_housekeeping_schedules_and_the_system_allowlist():
+    assert harbor_problems(dict(GOOD, harbor_gc_cron='', harbor_scan_all_cron='0 0 4 * * *',
+                                harbor_cve_allowlist=['CVE-2024-3094'],
+                                harbor_cve_allowlist_expires_on='2999-01-01')) == []
+    assert harbor_problems(dict(GOOD, harbor_gc_cron='0 3 * * 6', harbor_scan_all_cron='daily',
+                                harbor_cve_allowlist=['CVE-2024-3094', 'CVE-2024-3094', ''],
+                                harbor_cve_allowlist_expires_on='2020-01-01')) == [
+        'harbor_gc_cron is "0 3 * * 6": set Harbor\'s cron expression of six fields, seconds first (for example '
+        '"0 0 3 * * 6", Saturdays at 03:00), or "" for never.',
+        'harbor_scan_all_cron is "daily": set Harbor\'s cron expression of six fields, seconds first (for example '
+        '"0 0 4 * * *", daily at 04:00), or "" for never.',
+        'harbor_cve_allowlist has "": an ID is the scanner\'s (CVE-2024-3094), without spaces.',
+        'harbor_cve_allowlist has CVE-2024-3094 more than once: Harbor refuses a repeated ID; give each once.',
+        'harbor_cve_allowlist_expires_on is 2020-01-01, which has come: Harbor would ignore the allowlist; review the '
+        'exceptions and give a later day, or "" for never.']
+    assert harbor_problems(dict(GOOD, harbor_cve_allowlist='CVE-2024-3094', harbor_cve_allowlist_expires_on='soon')) == [
+        'harbor_cve_allowlist is "CVE-2024-3094": give a list of the scanner\'s IDs (CVE-2024-3094, GHSA-...).',
+        'harbor_cve_allowlist_expires_on is "soon": give a day as YYYY-MM-DD (UTC), or "" for never.']

@@ -53,8 +53,8 @@ def test_a_pull_replication_on_harbors_own_events_is_refused_before_harbor_is_as
     ({'project': 'team-a', 'use_system': True, 'cves': ['CVE-2024-3094']},
      'cves has 1 IDs while use_system is true: '),
     ({'cves': ['CVE-2024-3094', 'CVE-2024-3094']}, 'cves has CVE-2024-3094 more than once: '),
-    ({'cves': [' CVE-2024-3094']}, "cves has ' CVE-2024-3094': "),
-    ({'cves': ['CVE-2024-3094'], 'expires_on': '01/02/2030'}, "expires_on is '01/02/2030': give a day as YYYY-MM-DD"),
+    ({'cves': [' CVE-2024-3094']}, 'cves has " CVE-2024-3094": '),
+    ({'cves': ['CVE-2024-3094'], 'expires_on': '01/02/2030'}, 'expires_on is "01/02/2030": give a day as YYYY-MM-DD'),
     ({'cves': ['CVE-2024-3094'], 'expires_on': '2020-01-01'}, 'expires_on is 2020-01-01, which has come: '),
 ])
 def test_a_bad_cve_allowlist_is_refused_before_harbor_is_asked(run_module, options, message):
