@@ -7,17 +7,18 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: harbor_schedule
-short_description: Harbor's garbage collection and scan-all schedules
+short_description: Harbor's garbage collection, scan-all and audit-log purge schedules
 version_added: 0.1.0
 description:
   - Sets when Harbor runs garbage collection (deleting the blobs no artifact uses, which frees the storage) or scans
-    every artifact again (new advisories in the vulnerability database find vulnerabilities in old images).
-    Changed only when Harbor's schedule differed.
+    every artifact again (new advisories in the vulnerability database find vulnerabilities in old images), or
+    purges the audit log's entries older than O(audit_retention_hours). Changed only when Harbor's schedule
+    differed.
 options:
   job:
-    description: V(gc) (garbage collection) or V(scan_all).
+    description: V(gc) (garbage collection), V(scan_all) or V(purge_audit) (the audit log's old entries).
     type: str
-    choices: [gc, scan_all]
+    choices: [gc, scan_all, purge_audit]
     required: true
   schedule:
     description: V(none) runs it never (on demand only); V(custom) at O(cron).
@@ -35,6 +36,16 @@ options:
     description: Garbage collection's parallel workers (1 to 5).
     type: int
     default: 1
+  audit_retention_hours:
+    description: The purge keeps the audit log's entries of the last this many hours (1 to 240000).
+    type: int
+    default: 720
+  audit_event_types:
+    description:
+      - The event types the purge deletes old entries of (C(create_artifact), C(pull_artifact), C(login_user), ...).
+      - Omitted, every event type Harbor lists (C(GET /auditlog-exts/events)).
+    type: list
+    elements: str
 extends_documentation_fragment:
   - caas.platform.harbor
 author:
@@ -61,6 +72,16 @@ EXAMPLES = r"""
     cron: "0 0 3 * * 6"
     delete_untagged: true
 
+- name: Keep the audit log of the last 90 days, purged every Sunday
+  caas.platform.harbor_schedule:
+    url: https://registry.example.com
+    username: admin
+    password: "{{ harbor_admin_password }}"
+    job: purge_audit
+    schedule: custom
+    cron: "0 0 2 * * 0"
+    audit_retention_hours: 2160
+
 - name: Scan everything again every day
   caas.platform.harbor_schedule:
     url: https://registry.example.com
@@ -85,7 +106,10 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.caas.platform.plugins.module_utils.harbor import (
     CRON, HarborClient, HarborError, argument_spec, exit_with, fail_with)
 
-PATHS = {'gc': '/system/gc/schedule', 'scan_all': '/system/scanAll/schedule'}
+PATHS = {'gc': '/system/gc/schedule', 'scan_all': '/system/scanAll/schedule',
+         'purge_audit': '/system/purgeaudit/schedule'}
+# What each job's schedule carries as its parameters (the module's compares them).
+PARAMETERS = ('delete_untagged', 'workers', 'audit_retention_hour', 'include_event_types', 'dry_run')
 # Harbor's types, with the cron expressions its UI sends for them.
 TYPES = {'none': ('None', ''), 'hourly': ('Hourly', '0 0 * * * *'), 'daily': ('Daily', '0 0 0 * * *'),
          'weekly': ('Weekly', '0 0 0 * * 0')}
@@ -95,8 +119,17 @@ def summary(document):
     schedule = (document or {}).get('schedule') or {}
     # Harbor returns the job's parameters as a JSON string (job_parameters), though it takes them as an object.
     parameters = (document or {}).get('parameters') or json.loads((document or {}).get('job_parameters') or '{}')
-    return dict(type=schedule.get('type') or 'None', cron=schedule.get('cron') or '',
-                parameters=dict((k, parameters[k]) for k in ('delete_untagged', 'workers') if k in parameters))
+    parameters = dict((k, parameters[k]) for k in PARAMETERS if k in parameters)
+    if 'include_event_types' in parameters:
+        parameters['include_event_types'] = event_types(parameters['include_event_types'])
+    return dict(type=schedule.get('type') or 'None', cron=schedule.get('cron') or '', parameters=parameters)
+
+
+def event_types(names):
+    """Event types as Harbor takes them (one comma-separated string), in one order."""
+    if isinstance(names, str):
+        names = names.split(',')
+    return ','.join(sorted(set(n.strip() for n in names if n and n.strip())))
 
 
 def main():
@@ -104,7 +137,8 @@ def main():
     spec.update(job=dict(type='str', choices=list(PATHS), required=True),
                 schedule=dict(type='str', choices=['none', 'hourly', 'daily', 'weekly', 'custom'], required=True),
                 cron=dict(type='str'), delete_untagged=dict(type='bool', default=False),
-                workers=dict(type='int', default=1))
+                workers=dict(type='int', default=1), audit_retention_hours=dict(type='int', default=720),
+                audit_event_types=dict(type='list', elements='str'))
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True,
                            required_if=[('schedule', 'custom', ('cron',))])
     params = module.params
@@ -113,6 +147,12 @@ def main():
                              % params['cron'])
     if not 1 <= params['workers'] <= 5:
         module.fail_json(msg='workers is %d: Harbor runs 1 to 5 garbage collection workers' % params['workers'])
+    if not 1 <= params['audit_retention_hours'] <= 240000:
+        module.fail_json(msg='audit_retention_hours is %d: Harbor keeps 1 to 240000 hours of the audit log'
+                             % params['audit_retention_hours'])
+    if params['audit_event_types'] is not None and not event_types(params['audit_event_types']):
+        module.fail_json(msg='audit_event_types is empty: a purge of no event type deletes nothing; name the types, or '
+                             'omit it for every type')
     kind, cron = TYPES.get(params['schedule'], ('Custom', (params['cron'] or '').strip()))
     wanted = dict(type=kind, cron=cron, parameters={})
     if params['job'] == 'gc':
@@ -120,6 +160,12 @@ def main():
     client = HarborClient.from_module(module)
     path = PATHS[params['job']]
     try:
+        if params['job'] == 'purge_audit':
+            names = params['audit_event_types']
+            if names is None:
+                names = [e.get('event_type') for e in client.get('/auditlog-exts/events') or []]
+            wanted['parameters'] = dict(audit_retention_hour=params['audit_retention_hours'],
+                                        include_event_types=event_types(names), dry_run=False)
         current = client.get(path)
         before = summary(current)
         differs = before['type'] != wanted['type'] or (kind != 'None' and (

@@ -22,7 +22,7 @@ CASES = {
                      'permissions': [{'namespace': 'team-a', 'access': [{'resource': 'repository', 'action': 'pull'}]}]},
     'harbor_registry': {'name': 'upstream', 'endpoint_url': 'https://mirror.example.com'},
     'harbor_replication': {'name': 'copy', 'registry': 'upstream', 'direction': 'pull'},
-    'harbor_schedule': {'job': 'gc', 'schedule': 'daily'},
+    'harbor_schedule': {'job': 'purge_audit', 'schedule': 'daily'},
     'harbor_webhook': {'project': 'team-a', 'name': 'ci', 'address': 'https://ci.example.com/hook'},
     'harbor_project_member': {'project': 'team-a', 'user': 'dev'},
     'harbor_auth': {'mode': 'db'},
@@ -72,3 +72,25 @@ def test_an_allowlist_expires_at_midnight_utc_of_its_day_and_reads_back_as_that_
     assert module.project_summary({'metadata': {'reuse_sys_cve_allowlist': 'false'}, 'cve_allowlist': None}) == \
         {'cves': [], 'expires_on': '', 'use_system': False}
     assert module.project_summary({'metadata': {}})['use_system'] is True
+
+
+@pytest.mark.parametrize('options, message', [
+    ({'audit_retention_hours': 0}, 'audit_retention_hours is 0: Harbor keeps 1 to 240000 hours of the audit log'),
+    ({'audit_event_types': [' ', '']}, 'audit_event_types is empty: '),
+])
+def test_a_bad_audit_purge_is_refused_before_harbor_is_asked(run_module, options, message):
+    result = run_module('harbor_schedule', expect_failure=True, **HARBOR, job='purge_audit', schedule='daily',
+                        **options)
+    assert result['msg'].startswith(message)
+
+
+def test_event_types_compare_in_one_order_whatever_harbor_or_the_play_gave():
+    from ansible_collections.caas.platform.plugins.modules import harbor_schedule as module
+    assert module.event_types('pull_artifact, create_artifact,,create_artifact') == 'create_artifact,pull_artifact'
+    assert module.summary({'schedule': {'type': 'Custom', 'cron': '0 0 2 * * 0'},
+                           'job_parameters': '{"audit_retention_hour": 2160, "dry_run": false, '
+                                             '"include_event_types": "delete_artifact,create_artifact"}'}) == {
+        'type': 'Custom', 'cron': '0 0 2 * * 0',
+        'parameters': {'audit_retention_hour': 2160, 'dry_run': False,
+                       'include_event_types': 'create_artifact,delete_artifact'}}
+    assert module.summary(None) == {'type': 'None', 'cron': '', 'parameters': {}}
