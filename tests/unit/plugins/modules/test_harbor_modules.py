@@ -29,6 +29,7 @@ CASES = {
     'harbor_immutable_tags': {'project': 'team-a', 'rules': [{'tags': 'v*'}]},
     'harbor_retention': {'project': 'team-a', 'rules': [{'retain': 'latest_pushed', 'count': 3}]},
     'harbor_scan': {'project': 'team-a', 'repository': 'app', 'reference': '1.0'},
+    'harbor_label': {'name': 'release', 'project': 'team-a', 'color': '#0065AB'},
     'harbor_cve_allowlist': {'project': 'team-a', 'cves': ['CVE-2024-3094'], 'expires_on': '2999-01-01'},
     'harbor_user': {'name': 'dev', 'email': 'dev@example.com', 'realname': 'Dev', 'user_password': 'Dev-Passw0rd'},
 }
@@ -94,3 +95,12 @@ def test_event_types_compare_in_one_order_whatever_harbor_or_the_play_gave():
         'parameters': {'audit_retention_hour': 2160, 'dry_run': False,
                        'include_event_types': 'create_artifact,delete_artifact'}}
     assert module.summary(None) == {'type': 'None', 'cron': '', 'parameters': {}}
+
+
+@pytest.mark.parametrize('options, message', [
+    ({'name': ' '}, 'name is empty: '),
+    ({'name': 'release', 'color': 'blue'}, "color is 'blue': give #RRGGBB"),
+])
+def test_a_bad_label_is_refused_before_harbor_is_asked(run_module, options, message):
+    result = run_module('harbor_label', expect_failure=True, **HARBOR, **options)
+    assert result['msg'].startswith(message)
