@@ -130,6 +130,15 @@ class HarborClient(object):
                                                   headers={'X-Is-Resource-Name': 'true'})
         return document if status == 200 else None
 
+    def project(self, name):
+        """A project by name; HarborError naming how to make it when Harbor has none (for the modules that work in
+        a project)."""
+        project = self.find('projects', name)
+        if project is None:
+            raise HarborError('project %s does not exist in Harbor (make it with caas.platform.harbor_project first)'
+                              % name)
+        return project
+
     def get_all(self, path, query=None):
         """Every item of a paginated list."""
         items = []

@@ -154,10 +154,7 @@ def main():
                 client.request('PUT', SYSTEM, body=body)
                 wanted = summary(client.get(SYSTEM))
         else:
-            project = client.find('projects', params['project'])
-            if project is None:
-                module.fail_json(msg='project %s does not exist in Harbor (make it with caas.platform.harbor_project '
-                                     'first)' % params['project'])
+            project = client.project(params['project'])
             before = project_summary(project)
             if params['use_system']:
                 wanted = dict(before, use_system=True)
@@ -169,7 +166,7 @@ def main():
             changed = before != wanted
             if changed and not module.check_mode:
                 client.request('PUT', '/projects/%s' % project['project_id'], body=update)
-                wanted = project_summary(client.find('projects', params['project']) or {})
+                wanted = project_summary(client.project(params['project']))
     except HarborError as exc:
         fail_with(module, exc)
     exit_with(module, changed, 'allowlist', before, wanted)

@@ -108,9 +108,7 @@ def main():
     base = '/projects/%s/immutabletagrules' % quote(params['project'], safe='')
     headers = {'X-Is-Resource-Name': 'true'}
     try:
-        if client.find('projects', params['project']) is None:
-            module.fail_json(msg='project %s does not exist in Harbor (make it with caas.platform.harbor_project first)'
-                                 % params['project'])
+        client.project(params['project'])
         existing = client.request('GET', base, query={'page_size': 100}, headers=headers)[2] or []
         have = [(rule, shown(comparable_rule(rule))) for rule in existing]
         wanted = [dict(rule, untagged=False) for rule in params['rules']]

@@ -113,11 +113,7 @@ def main():
     try:
         project_id = None
         if params['project']:
-            project = client.find('projects', params['project'])
-            if project is None:
-                module.fail_json(msg='project %s does not exist in Harbor (make it with caas.platform.harbor_project '
-                                     'first)' % params['project'])
-            project_id = project['project_id']
+            project_id = client.project(params['project'])['project_id']
         label = find_label(client, params['name'], project_id)
         before = summary(label, params['project'])
         if params['state'] == 'absent':

@@ -126,9 +126,7 @@ def main():
     entity_type = 'u' if params['user'] else 'g'
     changed = False
     try:
-        if client.find('projects', params['project']) is None:
-            module.fail_json(msg='project %s does not exist in Harbor (make it with caas.platform.harbor_project first)'
-                                 % params['project'])
+        client.project(params['project'])
         members = client.request('GET', base, query={'entityname': name, 'page_size': 100}, headers=headers)[2] or []
         member = next((m for m in members if m.get('entity_name') == name and m.get('entity_type') == entity_type), None)
         before = summary(member)

@@ -119,10 +119,9 @@ def wanted_rule(rule):
 
 
 def read_policy(client, name):
-    """(project, Harbor's retention policy or None, that policy in the form the module compares) of a project."""
-    project = client.find('projects', name)
-    if project is None:
-        return None, None, {}
+    """(project, Harbor's retention policy or None, that policy in the form the module compares) of a project;
+    HarborError when there is no such project."""
+    project = client.project(name)
     retention_id = (project.get('metadata') or {}).get('retention_id')
     policy = client.get('/retentions/%s' % retention_id) if retention_id else None
     if not policy:
@@ -159,9 +158,6 @@ def main():
     client = HarborClient.from_module(module)
     try:
         project, policy, before = read_policy(client, params['project'])
-        if project is None:
-            module.fail_json(msg='project %s does not exist in Harbor (make it with caas.platform.harbor_project first)'
-                                 % params['project'])
         changed = before != wanted
         if changed and not module.check_mode:
             rules = []

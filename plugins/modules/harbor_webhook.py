@@ -151,9 +151,7 @@ def main():
     headers = {'X-Is-Resource-Name': 'true'}
     changed = False
     try:
-        if client.find('projects', params['project']) is None:
-            module.fail_json(msg='project %s does not exist in Harbor (make it with caas.platform.harbor_project first)'
-                                 % params['project'])
+        client.project(params['project'])
         policies = client.request('GET', base, query={'page_size': 100}, headers=headers)[2] or []
         policy = next((p for p in policies if p.get('name') == params['name']), None)
         before = summary(policy)
