@@ -191,6 +191,11 @@ def expiry_seconds(day):
     return calendar.timegm(datetime.datetime.strptime(day, '%Y-%m-%d').timetuple())
 
 
+def expiry_day(seconds):
+    """The day (YYYY-MM-DD, UTC) of seconds since the epoch, as expiry_seconds takes it; empty for never."""
+    return time.strftime('%Y-%m-%d', time.gmtime(seconds)) if seconds else ''
+
+
 def allowlist_problems(cves, expires_on, today, cves_name='cves', expires_name='expires_on'):
     """What is wrong with a CVE allowlist (IDs and the day it expires on), each message naming the setting, the
     value and the fix; today in seconds since the epoch."""

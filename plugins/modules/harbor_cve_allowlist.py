@@ -97,13 +97,9 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.caas.platform.plugins.module_utils.harbor import (
-    HarborClient, HarborError, allowlist_problems, argument_spec, exit_with, expiry_seconds, fail_with)
+    HarborClient, HarborError, allowlist_problems, argument_spec, exit_with, expiry_day, expiry_seconds, fail_with)
 
 SYSTEM = '/system/CVEAllowlist'
-
-
-def expiry_day(seconds):
-    return time.strftime('%Y-%m-%d', time.gmtime(seconds)) if seconds else ''
 
 
 def summary(allowlist):

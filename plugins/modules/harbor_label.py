@@ -92,10 +92,15 @@ def summary(label, project):
                 project=project or '') if label else {}
 
 
+def label_scope(project_id):
+    """Harbor's scope of a label: a project's (p, with its ID) or the system's (g)."""
+    return dict(scope='p', project_id=project_id) if project_id else dict(scope='g')
+
+
 def find_label(client, name, project_id):
     """The label of that exact name in the scope (Harbor's name query matches parts of names too), or None."""
-    query = dict(scope='p', project_id=project_id) if project_id else dict(scope='g')
-    found = [label for label in client.get_all('/labels', dict(query, name=name)) if label.get('name') == name]
+    found = [label for label in client.get_all('/labels', dict(label_scope(project_id), name=name))
+             if label.get('name') == name]
     return found[0] if found else None
 
 
@@ -129,8 +134,7 @@ def main():
             elif label:
                 client.request('PUT', '/labels/%s' % label['id'], body=fields)
             else:
-                scope = dict(scope='p', project_id=project_id) if project_id else dict(scope='g')
-                client.request('POST', '/labels', body=dict(fields, **scope), expect=(201,))
+                client.request('POST', '/labels', body=dict(fields, **label_scope(project_id)), expect=(201,))
             if params['state'] == 'present':
                 after = summary(find_label(client, params['name'], project_id), params['project'])
     except HarborError as exc:
