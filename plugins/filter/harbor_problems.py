@@ -20,7 +20,8 @@ description:
     accepts (lower case letters, digits, C(.), C(_) and C(-); one project in one list only), an C(https://)
     C(endpoint_url) and, when set, a C(ca_file) on the controller, each publication's C(cron) six fields;
     C(harbor_database_password) set when C(harbor_database_host) is, C(harbor_database_port) and
-    C(harbor_redis_port) TCP ports; C(harbor_gc_cron) and C(harbor_scan_all_cron) six fields or empty;
+    C(harbor_redis_port) TCP ports; C(harbor_gc_cron), C(harbor_scan_all_cron) and C(harbor_audit_purge_cron) six
+    fields or empty, C(harbor_audit_retention_hours) 1 to 240000;
     C(harbor_cve_allowlist) IDs without blanks or repeats and C(harbor_cve_allowlist_expires_on) a day
     (C(YYYY-MM-DD)) that has not come, or empty; C(harbor_volume_storage_class) and, with C(bucket),
     C(harbor_bucket_storage_class) among the cluster's StorageClasses (O(storage_classes)); the database of
@@ -125,14 +126,20 @@ def connection_problems(settings):
 
 
 def housekeeping_problems(settings):
-    """The schedules of garbage collection and of scanning everything again, and the system CVE allowlist."""
+    """The schedules of garbage collection, of scanning everything again and of purging the audit log, and the system
+    CVE allowlist."""
     problems = []
     for name, example in (('harbor_gc_cron', '"0 0 3 * * 6", Saturdays at 03:00'),
-                          ('harbor_scan_all_cron', '"0 0 4 * * *", daily at 04:00')):
+                          ('harbor_scan_all_cron', '"0 0 4 * * *", daily at 04:00'),
+                          ('harbor_audit_purge_cron', '"0 0 2 * * 0", Sundays at 02:00')):
         value = settings.get(name, '')
         if value and not CRON.match(str(value)):
             problems.append('%s is %s: set Harbor\'s cron expression of six fields, seconds first (for example %s), '
                             'or "" for never.' % (name, json.dumps(value), example))
+    hours = settings.get('harbor_audit_retention_hours', 2160)
+    if not str(hours).isdigit() or not 1 <= int(hours) <= 240000:
+        problems.append('harbor_audit_retention_hours is %s: set the hours of the audit log a purge keeps, 1 to 240000 '
+                        '(2160 is 90 days).' % json.dumps(hours))
     problems.extend(message + '.' for message in allowlist_problems(
         settings.get('harbor_cve_allowlist', []), settings.get('harbor_cve_allowlist_expires_on', ''), time.time(),
         'harbor_cve_allowlist', 'harbor_cve_allowlist_expires_on'))

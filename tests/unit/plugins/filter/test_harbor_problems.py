@@ -139,6 +139,14 @@ def test_housekeeping_schedules_and_the_system_allowlist():
         'harbor_cve_allowlist has CVE-2024-3094 more than once: Harbor refuses a repeated ID; give each once.',
         'harbor_cve_allowlist_expires_on is 2020-01-01, which has come: Harbor would ignore the allowlist; review the '
         'exceptions and give a later day, or "" for never.']
+    assert harbor_problems(dict(GOOD, harbor_audit_purge_cron='0 0 2 * * 0', harbor_audit_retention_hours=1)) == []
+    assert harbor_problems(dict(GOOD, harbor_audit_purge_cron='weekly', harbor_audit_retention_hours=0)) == [
+        'harbor_audit_purge_cron is "weekly": set Harbor\'s cron expression of six fields, seconds first (for example '
+        '"0 0 2 * * 0", Sundays at 02:00), or "" for never.',
+        'harbor_audit_retention_hours is 0: set the hours of the audit log a purge keeps, 1 to 240000 (2160 is 90 days).']
+    assert harbor_problems(dict(GOOD, harbor_audit_retention_hours='90d')) == [
+        'harbor_audit_retention_hours is "90d": set the hours of the audit log a purge keeps, 1 to 240000 '
+        '(2160 is 90 days).']
     assert harbor_problems(dict(GOOD, harbor_cve_allowlist='CVE-2024-3094', harbor_cve_allowlist_expires_on='soon')) == [
         'harbor_cve_allowlist is "CVE-2024-3094": give a list of the scanner\'s IDs (CVE-2024-3094, GHSA-...).',
         'harbor_cve_allowlist_expires_on is "soon": give a day as YYYY-MM-DD (UTC), or "" for never.']
