@@ -34,6 +34,12 @@ through Harbor's TLS front with the lab CA, robot accounts for pushes and pulls 
       step for a node that is gone, docs/registry.md) lets its pods and volumes move; Harbor healthy again and the
       image pushed before pulled back, timed from the kill. Then the worker comes back and the taint goes.
 
+  registry.py database-stuck
+      A database pod stuck on a broken template is started again by the next run that fixes it (the StatefulSet's
+      forced rollback, caas.platform.workload_rollout): 45_registry.yml with a database memory limit PostgreSQL cannot
+      start in fails at its wait, the pod crash-looping; 45_registry.yml with the inventory's settings replaces that
+      pod, and Harbor is healthy with the image pushed before pulled back. Timed: the broken run, the fixing run.
+
 Each writes benchmarks/results/registry_<name>.json. Needs the lab with its registry layer (scripts/lab main) and
 nothing else running: the 2 cores are the measurement. The admin's password is read from the lab's stand-in for
 Vault (CAAS_LAB_DIR/pki/harbor-admin-password); robot secrets and logins go to skopeo in 0600 files, never on its
@@ -62,8 +68,9 @@ sys.path.insert(0, str(REPO / 'benchmarks'))
 # pylint: disable=wrong-import-position,import-error
 from ansible_collections.caas.platform.plugins.module_utils.harbor import HarborClient, HarborError  # noqa: E402
 from control_plane import api, nodes_ready, wait  # noqa: E402  (the lab helpers)
+import yaml  # noqa: E402
 from kubernetes import client  # noqa: E402
-from ha_base import PREFIX, address, sh, ssh  # noqa: E402
+from ha_base import PREFIX, address, playbook, sh, ssh  # noqa: E402
 
 LAB_DIR = Path(os.environ.get('CAAS_LAB_DIR', '/var/lib/caas-lab'))
 BUNDLE = Path(os.environ.get('CAAS_LAB_BUNDLE', '/var/cache/caas-lab/bundle'))
@@ -417,16 +424,52 @@ def worker_loss(lab):
         return result
 
 
+def database_stuck(lab):
+    with tempfile.TemporaryDirectory(prefix='caas-registry-kube-') as work:
+        api_client, _server = api(work)
+        core = client.CoreV1Api(api_client)
+        auth, layer = push_small(lab, 'caas-bench-stuck')
+        before = database_pod(core)
+        # 45_registry.yml as the inventory has it, but the database's memory limit too small for PostgreSQL.
+        settings = yaml.safe_load((REPO / 'roles' / 'harbor' / 'defaults' / 'main.yml').read_text())['harbor_resources']
+        settings['database'] = {'requests': {'cpu': '100m', 'memory': '8Mi'}, 'limits': {'memory': '8Mi'}}
+        extra = Path(work) / 'broken.json'
+        extra.write_text(json.dumps({'harbor_resources': settings, 'harbor_wait_timeout': 180}))
+        broken_seconds, _out = playbook('45_registry.yml', '-e', f'@{extra}', expect_failure=True)
+
+        def stuck_pod():
+            pod = database_pod(core)
+            waiting = [c.state.waiting.reason for c in pod.status.container_statuses or []
+                       if c.state and c.state.waiting and c.state.waiting.reason]
+            return (pod, waiting[0]) if pod.metadata.uid != before.metadata.uid and waiting else None
+        # Between two crashes the container runs for a moment: its waiting reason is read within a minute.
+        stuck, reason = wait('the database pod of the broken template waiting to start again', stuck_pod, timeout=60)
+        # -v: the wait's result names the pods it replaced.
+        fixing_seconds, out = playbook('45_registry.yml', '-v')
+        fixed = database_pod(core)
+        ready = any(c.type == 'Ready' and c.status == 'True' for c in fixed.status.conditions or [])
+        replaced = '"pod": "harbor-database-0"' in out and fixed.metadata.uid != stuck.metadata.uid
+        lab.admin.wait_healthy(300)
+        same = layer in pulled_layer(lab, auth, 'caas-bench-stuck/small:1', 'after-stuck')
+        result = {'broken_run_seconds': broken_seconds, 'stuck_reason': reason,
+                  'fixing_run_seconds': fixing_seconds, 'stuck_pod_replaced': replaced, 'database_ready': ready,
+                  'pull_after_fix_layer_same': same}
+        if not (replaced and ready and same):
+            raise SystemExit(f'database-stuck failed: {json.dumps(result)}')
+        return result
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('figure', choices=['push-pull', 'proxy-cache', 'node-pull', 'scan-block', 'replication',
-                                           'worker-loss'])
+                                           'worker-loss', 'database-stuck'])
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix='caas-registry-') as scratch:
         lab = Lab(scratch)
         try:
             data = {'push-pull': push_pull, 'proxy-cache': proxy_cache, 'node-pull': node_pull,
-                    'scan-block': scan_block, 'replication': replication, 'worker-loss': worker_loss}[args.figure](lab)
+                    'scan-block': scan_block, 'replication': replication, 'worker-loss': worker_loss,
+                    'database-stuck': database_stuck}[args.figure](lab)
         except (HarborError, subprocess.CalledProcessError) as exc:
             raise SystemExit(f'{args.figure}: {exc}{" " + exc.stderr if getattr(exc, "stderr", None) else ""}')
     data['measured_at'] = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())
