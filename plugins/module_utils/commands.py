@@ -71,13 +71,28 @@ def command_message(stdout, stderr):
     return redact('\n'.join(errors or lines)) or '(no message)'
 
 
+# Options of kubectl and kubeadm whose value is the next word: left out of a command's name.
+VALUED_OPTIONS = ('--kubeconfig', '-n', '--namespace', '--context', '--config')
+
+
+def command_name(argv):
+    """The tool and its first two words that are not options, as a message names the command: kubectl get nodes,
+    kubeadm config validate (the kubeconfig's path and the namespace left out)."""
+    words, rest = [], list(argv[1:])
+    while rest and len(words) < 2:
+        word = rest.pop(0)
+        if word in VALUED_OPTIONS:
+            rest = rest[1:]
+        elif not word.startswith('-'):
+            words.append(word)
+    return ' '.join([os.path.basename(argv[0])] + words)
+
+
 def run(module, argv, check_rc=True, environ=None):
     """Run the tool; raise CommandError carrying its own message when it fails."""
     rc, stdout, stderr = module.run_command(argv, environ_update=environ or {})
     if rc != 0 and check_rc:
-        raise CommandError('%s failed (rc=%d): %s' % (' '.join(os.path.basename(a) if i == 0 else a
-                                                               for i, a in enumerate(argv[:3])),
-                                                      rc, command_message(stdout, stderr)))
+        raise CommandError('%s failed (rc=%d): %s' % (command_name(argv), rc, command_message(stdout, stderr)))
     return rc, stdout, stderr
 
 

@@ -18,11 +18,11 @@ What kubectl (1.31+) does, and this code relies on:
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
 
-from ansible_collections.caas.platform.plugins.module_utils.commands import CommandError, PrivateFile, command_message, run
+from ansible_collections.caas.platform.plugins.module_utils.commands import (
+    CommandError, PrivateFile, command_message, command_name, run)
 
 MISSING_KIND = re.compile(r'no matches for kind "([^"]+)"|ensure CRDs are installed first', re.I)
 MISSING_NAMESPACE = re.compile(r'namespaces "([^"]+)" not found')
@@ -147,6 +147,5 @@ def checked(module, argv, attempts=None, delay=5):
     """run_retrying, raising KubectlError with kubectl's own message when it still fails."""
     rc, stdout, stderr = run_retrying(module, argv, attempts, delay)
     if rc != 0:
-        raise KubectlError('%s failed (rc=%d): %s' % (' '.join([os.path.basename(argv[0])] + list(argv[1:3])), rc,
-                                                      command_message(stdout, stderr)))
+        raise KubectlError('%s failed (rc=%d): %s' % (command_name(argv), rc, command_message(stdout, stderr)))
     return stdout

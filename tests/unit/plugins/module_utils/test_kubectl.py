@@ -11,7 +11,7 @@ import stat
 
 import pytest
 
-from ansible_collections.caas.platform.plugins.module_utils import kubectl
+from ansible_collections.caas.platform.plugins.module_utils import commands, kubectl
 
 MISSING_CRD = ('error: resource mapping not found for name: "default-ipv4" namespace: "" from "objects.json": '
                'no matches for kind "IPPool" in version "crd.projectcalico.org/v1"\n'
@@ -92,3 +92,15 @@ def test_what_a_restarting_or_joining_api_server_gives_is_retried(stderr):
 ])
 def test_errors_of_the_request_itself_are_not_retried(stderr):
     assert not kubectl.TRANSIENT.search(stderr)
+
+
+@pytest.mark.parametrize('argv, name', [
+    (['/usr/local/bin/kubectl', '--kubeconfig', '/etc/kubernetes/admin.conf', '-n', 'harbor', 'get', 'pods', '-o',
+      'json'], 'kubectl get pods'),
+    (['/usr/local/bin/kubectl', '--kubeconfig', '/etc/kubernetes/admin.conf', 'exec', 'deploy/rook-ceph-operator',
+      '--', 'ceph', 'status'], 'kubectl exec deploy/rook-ceph-operator'),
+    (['/usr/local/bin/kubeadm', 'config', 'validate', '--config', '/tmp/x/kubeadm.yaml'], 'kubeadm config validate'),
+    (['/usr/local/bin/kubectl', '--kubeconfig', '/etc/kubernetes/admin.conf'], 'kubectl'),
+])
+def test_a_command_is_named_by_its_words_not_its_kubeconfig(argv, name):
+    assert commands.command_name(argv) == name

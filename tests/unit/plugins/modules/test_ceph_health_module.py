@@ -16,7 +16,7 @@ def test_an_unreachable_cluster_is_reported_with_kubectls_error(run_module, kube
                                                                 check_mode):
     result = run_module('ceph_health', expect_failure=True, kubectl_path=kubectl_path,
                         kubeconfig=unreachable_cluster, _ansible_check_mode=check_mode)
-    assert result['msg'].startswith('Ceph could not be read: kubectl --kubeconfig ')
+    assert result['msg'].startswith('Ceph could not be read: kubectl exec deploy/rook-ceph-operator failed (rc=1): ')
     assert 'The connection to the server 127.0.0.1:1 was refused' in result['msg']
     assert result['waited'] < 30
 

@@ -17,7 +17,7 @@ def test_an_unreachable_cluster_is_reported_with_kubectls_error(run_module, kube
                                                                 check_mode):
     result = run_module('ceph_osd', expect_failure=True, kubectl_path=kubectl_path, kubeconfig=unreachable_cluster,
                         host='worker4', state=state, _ansible_check_mode=check_mode)
-    assert result['msg'].startswith('kubectl --kubeconfig ')
+    assert result['msg'].startswith('kubectl exec deploy/rook-ceph-operator failed (rc=1): ')
     assert 'The connection to the server 127.0.0.1:1 was refused' in result['msg']
 
 

@@ -15,7 +15,7 @@ VALUES = [{'key': 'PASSWORD', 'kind': 'token', 'length': 32},
 def test_kubectls_error_names_the_secret(run_module, kubectl_path, unreachable_cluster):
     result = run_module('generated_secret', expect_failure=True, namespace='harbor', name='harbor-internal',
                         values=VALUES, kubectl_path=kubectl_path, kubeconfig=unreachable_cluster, api_wait=0)
-    assert result['msg'].startswith('Secret harbor/harbor-internal: kubectl --kubeconfig ')
+    assert result['msg'].startswith('Secret harbor/harbor-internal: kubectl get secret failed (rc=1): ')
     assert 'The connection to the server 127.0.0.1:1 was refused' in result['msg']
 
 

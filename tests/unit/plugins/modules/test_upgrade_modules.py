@@ -37,7 +37,7 @@ def test_the_deprecated_apis_requested():
 def test_upgrade_state_reports_a_cluster_that_does_not_answer(run_module, kubectl_path, unreachable_cluster, check_mode):
     result = run_module('upgrade_state', expect_failure=True, kubectl_path=kubectl_path,
                         kubeconfig=unreachable_cluster, api_wait=0, _ansible_check_mode=check_mode)
-    assert result['msg'].startswith('the cluster could not be read: kubectl --kubeconfig ')
+    assert result['msg'].startswith('the cluster could not be read: kubectl get nodes,pods failed (rc=1): ')
     assert 'The connection to the server 127.0.0.1:1 was refused' in result['msg']
 
 
@@ -46,7 +46,7 @@ def test_node_drain_changes_nothing_when_the_cluster_does_not_answer(run_module,
                                                                      state):
     result = run_module('node_drain', expect_failure=True, kubectl_path=kubectl_path, kubeconfig=unreachable_cluster,
                         nodes=['worker1'], state=state, api_wait=0)
-    assert result['msg'].startswith('kubectl failed: kubectl --kubeconfig ')
+    assert result['msg'].startswith('kubectl failed: kubectl get nodes failed (rc=1): ')
     assert 'refused' in result['msg'] and not result.get('changed')
 
 
