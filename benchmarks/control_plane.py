@@ -66,6 +66,11 @@ def apiserver_ready(host, ca_file):
         return answer.status == 200
 
 
+def is_ready(obj):
+    """Whether a pod or node (the kubernetes client's object) has the condition Ready True."""
+    return any(c.type == 'Ready' and c.status == 'True' for c in obj.status.conditions or [])
+
+
 def wait(what, check, timeout=300, every=2):
     deadline, last = time.monotonic() + timeout, None
     while time.monotonic() < deadline:

@@ -67,7 +67,7 @@ sys.path.insert(0, str(REPO / 'collections'))
 sys.path.insert(0, str(REPO / 'benchmarks'))
 # pylint: disable=wrong-import-position,import-error
 from ansible_collections.caas.platform.plugins.module_utils.harbor import HarborClient, HarborError  # noqa: E402
-from control_plane import api, nodes_ready, wait  # noqa: E402  (the lab helpers)
+from control_plane import api, is_ready, nodes_ready, wait  # noqa: E402  (the lab helpers)
 import yaml  # noqa: E402
 from kubernetes import client  # noqa: E402
 from ha_base import PREFIX, address, playbook, sh, ssh  # noqa: E402
@@ -406,7 +406,7 @@ def worker_loss(lab):
             set_out_of_service(core, victim, True)
             wait('Harbor\'s database running and ready on another node', lambda: (
                 (pod := database_pod(core)) is not None and pod.spec.node_name not in (None, victim)
-                and any(c.type == 'Ready' and c.status == 'True' for c in pod.status.conditions or [])), timeout=900,
+                and is_ready(pod)), timeout=900,
                 every=5)
             moved = time.monotonic()
             lab.admin.wait_healthy(600)
@@ -447,7 +447,7 @@ def database_stuck(lab):
         # -v: the wait's result names the pods it replaced.
         fixing_seconds, out = playbook('45_registry.yml', '-v')
         fixed = database_pod(core)
-        ready = any(c.type == 'Ready' and c.status == 'True' for c in fixed.status.conditions or [])
+        ready = is_ready(fixed)
         replaced = '"pod": "harbor-database-0"' in out and fixed.metadata.uid != stuck.metadata.uid
         lab.admin.wait_healthy(300)
         same = layer in pulled_layer(lab, auth, 'caas-bench-stuck/small:1', 'after-stuck')

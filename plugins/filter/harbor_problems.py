@@ -111,12 +111,17 @@ def project_problems(settings):
     return problems
 
 
+def whole_in(value, low, high):
+    """Whether value is a whole number (an int or its digits) from low to high."""
+    return str(value).isdigit() and low <= int(value) <= high
+
+
 def connection_problems(settings):
     """The site's database and cache: a password with a database host, ports that are ports."""
     problems = []
     for name in ('harbor_database_port', 'harbor_redis_port'):
         port = settings.get(name, 1)
-        if not str(port).isdigit() or not 1 <= int(port) <= 65535:
+        if not whole_in(port, 1, 65535):
             problems.append('%s is %s: set the TCP port (1-65535).' % (name, json.dumps(port)))
     if settings.get('harbor_database_host') and not settings.get('harbor_database_password'):
         problems.append('harbor_database_password is empty while harbor_database_host is %s: set the password of '
@@ -137,7 +142,7 @@ def housekeeping_problems(settings):
             problems.append('%s is %s: set Harbor\'s cron expression of six fields, seconds first (for example %s), '
                             'or "" for never.' % (name, json.dumps(value), example))
     hours = settings.get('harbor_audit_retention_hours', 2160)
-    if not str(hours).isdigit() or not 1 <= int(hours) <= 240000:
+    if not whole_in(hours, 1, 240000):
         problems.append('harbor_audit_retention_hours is %s: set the hours of the audit log a purge keeps, 1 to 240000 '
                         '(2160 is 90 days).' % json.dumps(hours))
     problems.extend(message + '.' for message in allowlist_problems(
@@ -189,7 +194,7 @@ def harbor_problems(settings, storage_classes=None, database_in_use=None):
             problems.append('%s is %s, which is not a file on the controller: set it to %s.'
                             % (name, json.dumps(path), what))
     port = settings.get('harbor_node_port', 30443)
-    if not str(port).isdigit() or not 30000 <= int(port) <= 32767:
+    if not whole_in(port, 30000, 32767):
         problems.append('harbor_node_port is %s: set a port of Kubernetes\' NodePort range, 30000 to 32767.'
                         % json.dumps(port))
     problems.extend(project_problems(settings))

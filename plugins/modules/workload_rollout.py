@@ -160,11 +160,11 @@ def main():
         while True:
             objects, pods = read(module, kubectl, params['namespace'], workloads)
             states = [state_of(key, obj) for key, obj in zip(workloads, objects)]
-            missing = [s for s in states if s['waiting_for'] == 'it does not exist']
+            missing = [key for key, obj in zip(workloads, objects) if obj is None]
             if missing and not module.check_mode:
                 module.fail_json(msg='%s does not exist in namespace %s: apply it before waiting for it.'
-                                 % (', '.join('%s/%s' % (s['kind'], s['name']) for s in missing),
-                                    params['namespace']), changed=bool(replaced), replaced=replaced)
+                                 % (', '.join('%s/%s' % key for key in missing), params['namespace']),
+                                 changed=bool(replaced), replaced=replaced)
             for sts in (o for o in objects if o and o.get('kind') == 'StatefulSet'):
                 for pod in stuck_pods(sts, pods, params['stuck_reasons']):
                     if pod['current'] or pod['pod'] in deleted:
