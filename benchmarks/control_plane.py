@@ -85,10 +85,7 @@ def wait(what, check, timeout=300, every=2):
 
 
 def nodes_ready(core):
-    nodes = core.list_node().items
-    ready = {n.metadata.name: any(c.type == 'Ready' and c.status == 'True' for c in n.status.conditions)
-             for n in nodes}
-    return ready
+    return {n.metadata.name: is_ready(n) for n in core.list_node().items}
 
 
 def ensure_namespace(core):

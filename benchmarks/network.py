@@ -27,7 +27,7 @@ from kubernetes import client, config
 from kubernetes.client.rest import ApiException
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from control_plane import RESTRICTED, TEST_IMAGE, api, wait  # noqa: E402  (the lab helpers)
+from control_plane import RESTRICTED, TEST_IMAGE, api, is_ready, wait  # noqa: E402  (the lab helpers)
 from ha_base import RESULTS  # noqa: E402
 
 SERVER_NS, CLIENT_NS, HOST_NS = 'caas-net-a', 'caas-net-b', 'kube-system'
@@ -108,8 +108,7 @@ def check(api_client):
     nodes = sorted(n.metadata.name for n in core.list_node().items)
     daemonset = apps.read_namespaced_daemon_set('calico-node', 'kube-system').status
     calico_pods = core.list_namespaced_pod('kube-system', label_selector='k8s-app=calico-node').items
-    ready_on = sorted(p.spec.node_name for p in calico_pods
-                      if any(c.type == 'Ready' and c.status == 'True' for c in p.status.conditions or []))
+    ready_on = sorted(p.spec.node_name for p in calico_pods if is_ready(p))
     result['calico_node'] = {'nodes': nodes, 'ready_on': ready_on, 'desired': daemonset.desired_number_scheduled,
                              'ready': daemonset.number_ready}
     if ready_on != nodes:

@@ -52,7 +52,7 @@ from kubernetes.client.rest import ApiException
 from kubernetes.stream import stream
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from control_plane import RESTRICTED, TEST_IMAGE, api, wait  # noqa: E402  (the lab helpers)
+from control_plane import RESTRICTED, TEST_IMAGE, api, is_ready, wait  # noqa: E402  (the lab helpers)
 from node_layer import recap  # noqa: E402
 from ha_base import (INVENTORY, LAB_DIR, PREFIX, REPO, RESULTS, inventory_variant, lab_hosts,  # noqa: E402
                      lab_inventory, lab_zone, playbook, playbook_output, refused_with, sh, ssh)
@@ -295,8 +295,7 @@ def osd_loss():
             time.sleep(max(0, 60 - (time.monotonic() - killed)))
             started = time.monotonic()
             sh(str(REPO / 'scripts' / 'lab'), 'up')
-            wait(f'{lost} Ready again', lambda: any(c.type == 'Ready' and c.status == 'True' for c in
-                                                    core.read_node(lost).status.conditions), timeout=600)
+            wait(f'{lost} Ready again', lambda: is_ready(core.read_node(lost)), timeout=600)
             data['host_back_seconds'] = round(time.monotonic() - started, 1)
             wait('Ceph HEALTH_OK again', lambda: healthy(core), timeout=1200, every=5)
             data['health_ok_again_seconds'] = round(time.monotonic() - started, 1)

@@ -48,7 +48,7 @@ from kubernetes import client
 from kubernetes.client.rest import ApiException
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from control_plane import RESTRICTED, TEST_IMAGE, Writer, api, ensure_namespace, wait  # noqa: E402
+from control_plane import RESTRICTED, TEST_IMAGE, Writer, api, ensure_namespace, is_ready, wait  # noqa: E402
 from ha_base import RESULTS, inventory_variant, playbook, refused_with, run_steps, ssh  # noqa: E402
 from lifecycle import counts  # noqa: E402
 from stacked import stacked_inventory  # noqa: E402
@@ -175,7 +175,7 @@ class NodeWatch(threading.Thread):
             try:
                 for node in self.core.list_node(_request_timeout=3).items:
                     name, now = node.metadata.name, time.time()
-                    ready = any(c.type == 'Ready' and c.status == 'True' for c in node.status.conditions)
+                    ready = is_ready(node)
                     if node.spec.unschedulable:
                         self.cordoned.setdefault(name, now)
                     elif name in self.cordoned and ready and node.status.node_info.kubelet_version == self.target:
@@ -191,7 +191,7 @@ class NodeWatch(threading.Thread):
 
 def versions(core):
     return {n.metadata.name: {'kubelet': n.status.node_info.kubelet_version, 'cordoned': bool(n.spec.unschedulable),
-                              'ready': any(c.type == 'Ready' and c.status == 'True' for c in n.status.conditions)}
+                              'ready': is_ready(n)}
             for n in core.list_node().items}
 
 
@@ -261,8 +261,7 @@ def step_upgrade(inventory=None, extra=(), name='upgrade', downgrade_inventory=N
         api_client, server = api(work)
         core = client.CoreV1Api(api_client)
         # After a stopped run (step failure) a node may still be NotReady: its probe's log is read through its kubelet.
-        wait('every node Ready', lambda: all(any(c.type == 'Ready' and c.status == 'True' for c in n.status.conditions)
-                                             for n in core.list_node().items), timeout=600)
+        wait('every node Ready', lambda: all(is_ready(n) for n in core.list_node().items), timeout=600)
         seconds, output, seen = measured_upgrade(core, inventory, extra, settle_seconds=10)
         snapshot = re.search(r'Snapshot (\S+etcd-upgrade-v[0-9.]+-\S+\.db) on (\S+) \(sha256 (\w+), revision (\d+)', output)
         second_seconds, second = playbook('upgrade.yml', *extra, inventory=inventory)

@@ -6,11 +6,13 @@
     python tests/times.py record JSONL KIND NAME SECONDS RESULT
     python tests/times.py report JSONL OUT.json [OUT.json...]
 
-Kinds: bootstrap, step, scenario (a molecule scenario), layer-verify (written by tests/callback_plugins/layer_times.py,
-named <scenario>/<layer>), prebuild-wait (a step waiting for the background artifact build, named after the step),
+Kinds: bootstrap, step, scenario (a molecule scenario), playbook and layer-verify (written by
+tests/callback_plugins/layer_times.py: each playbook run of a scenario, named <scenario>/<playbook>[ --check], and each
+layer of its verify, named <scenario>/<layer>), prebuild-wait (a step waiting for the background artifact build, named after the step),
 prebuild-build (the background build itself, start to rc file), total (the whole run).
 
-A scenario's layer-verify records are the ones named <scenario>/... written before it; a step's scenarios and
+A scenario's playbook and layer-verify records are the ones named <scenario>/... written before it; the second
+converge run of a scenario is molecule's idempotence action and is named so; a step's scenarios and
 prebuild waits are the ones written before it and after the step before. scripts/test runs them one after another.
 """
 
@@ -24,7 +26,7 @@ import socket
 import sys
 from pathlib import Path
 
-KINDS = ('bootstrap', 'step', 'scenario', 'layer-verify', 'prebuild-wait', 'prebuild-build', 'total')
+KINDS = ('bootstrap', 'step', 'scenario', 'playbook', 'layer-verify', 'prebuild-wait', 'prebuild-build', 'total')
 SEPARATOR_WIDTH = 8 + 2 + 7
 
 
@@ -59,17 +61,21 @@ def structure(records):
     """Nests layer verifies under their scenario and scenarios and prebuild waits under their step.
 
     Returns the data and the table's rows, (indent, label, seconds, result), in the order things ran."""
-    steps, layers, children, loose = [], [], [], []
+    steps, layers, playbooks, children, loose = [], [], [], [], []
     data = {'steps': steps}
     for item in records:
         kind = item['kind']
         entry = {'name': item['name'], 'seconds': item['seconds'], 'result': item['result']}
         if kind == 'layer-verify':
             layers.append(entry)
+        elif kind == 'playbook':
+            playbooks.append(entry)
         elif kind == 'scenario':
             prefix = entry['name'] + '/'
             entry['layers'] = [layer for layer in layers if layer['name'].startswith(prefix)]
             layers = [layer for layer in layers if not layer['name'].startswith(prefix)]
+            entry['playbooks'] = _idempotence_named([p for p in playbooks if p['name'].startswith(prefix)], prefix)
+            playbooks = [p for p in playbooks if not p['name'].startswith(prefix)]
             children.append(('scenario', entry))
         elif kind == 'prebuild-wait':
             children.append(('wait', entry))
@@ -91,6 +97,7 @@ def structure(records):
         elif kind == 'total':
             data['total'] = entry
     loose.extend(c for k, c in children if k == 'scenario')
+    loose.extend(playbooks)
     loose.extend(layers)
     if loose:
         data['not_in_a_step'] = loose
@@ -109,7 +116,7 @@ def structure(records):
                 rows.append((1, 'waiting for the background artifact build', child['seconds'], child['result']))
                 continue
             rows.append((1, child['name'], child['seconds'], child['result']))
-            rows.extend((2, layer['name'], layer['seconds'], layer['result']) for layer in child['layers'])
+            rows.extend(_scenario_rows(child))
     rows.extend((0, item['name'], item['seconds'], item['result']) for item in loose)
     if 'background_build' in data:
         build = data['background_build']
@@ -117,10 +124,30 @@ def structure(records):
     return data, rows
 
 
+def _idempotence_named(playbooks, prefix):
+    """Molecule's idempotence action runs converge.yml again: the second converge of a scenario is that run."""
+    converges = [p for p in playbooks if p['name'] == prefix + 'converge']
+    if len(converges) > 1:
+        converges[1]['name'] = prefix + 'converge (idempotence)'
+    return playbooks
+
+
+def _scenario_rows(scenario):
+    """The playbook runs in order, each layer verify under the verify run (a record from before playbook runs were
+    recorded has the layers alone)."""
+    rows, layers = [], [(3, layer['name'], layer['seconds'], layer['result']) for layer in scenario['layers']]
+    for playbook in scenario['playbooks']:
+        rows.append((2, playbook['name'], playbook['seconds'], playbook['result']))
+        if playbook['name'].endswith('/verify') and layers:
+            rows.extend(layers)
+            layers = []
+    return rows + [(2,) + layer[1:] for layer in layers]
+
+
 def table(data, rows):
     lines = [(('  ' * indent) + label, '%.1f' % seconds, result) for indent, label, seconds, result in rows]
     total = ('total', '%.1f' % data['total']['seconds'], data['total']['result'])
-    head = ('step / scenario / layer verify', 'seconds', 'result')
+    head = ('step / scenario / playbook / layer verify', 'seconds', 'result')
     width = max(len(line[0]) for line in [head, total] + lines)
     fmt = '%-' + str(width) + 's  %8s  %s'
     rule = '-' * (width + SEPARATOR_WIDTH)

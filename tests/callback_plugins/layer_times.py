@@ -8,8 +8,14 @@ from __future__ import annotations
 DOCUMENTATION = r'''
 name: layer_times
 type: aggregate
-short_description: Wall time and result of each layer's verify plays, one JSON line per layer
+short_description: Wall time and result of each playbook run and each layer's verify plays, one JSON line each
 description:
+  - >-
+    At the end of each playbook run, one JSON line names it after the playbook file without its extension, with
+    C( --check) in check mode:
+    C({"kind": "playbook", "name": "<scenario>/converge", "seconds": 301.2, "result": "passed"}). Molecule runs one
+    playbook per action (create, prepare, converge, verify, destroy...), so a scenario's lines say where its time went.
+    The result is C(failed) when a host failed or was unreachable.
   - >-
     A layer begins at a play named C(Verify layer <stem>: <text>) (the first play of each layer's verify file,
     C(<stem>) naming the layer as the file does, for example C(10_nodes)) and lasts until the next such play
@@ -46,6 +52,7 @@ import os
 import re
 import time
 
+from ansible import context
 from ansible.plugins.callback import CallbackBase
 
 LAYER_PLAY = re.compile(r'^Verify layer (\S+):')
@@ -76,17 +83,17 @@ class CallbackModule(CallbackBase):
     def __init__(self, display=None):
         super().__init__(display=display)
         self._layer = None
+        self._playbook = None
 
-    def _end_layer(self):
-        layer, self._layer = self._layer, None
+    def _write(self, kind, stem, start, failed):
         path = self.get_option('path')
-        if layer is None or not path:
+        if not path:
             return
         record = {
-            'kind': 'layer-verify',
-            'name': '%s/%s' % (self.get_option('scenario') or 'lab', layer['stem']),
-            'seconds': round(time.monotonic() - layer['start'], 2),
-            'result': 'failed' if layer['failed'] else 'passed',
+            'kind': kind,
+            'name': '%s/%s' % (self.get_option('scenario') or 'lab', stem),
+            'seconds': round(time.monotonic() - start, 2),
+            'result': 'failed' if failed else 'passed',
         }
         try:
             path = os.path.abspath(os.path.expanduser(path))
@@ -96,9 +103,20 @@ class CallbackModule(CallbackBase):
         except OSError as exc:
             self._display.warning('layer_times: cannot write %s: %s' % (path, exc))
 
+    def _end_layer(self):
+        layer, self._layer = self._layer, None
+        if layer is not None:
+            self._write('layer-verify', layer['stem'], layer['start'], layer['failed'])
+
     def _fail_layer(self):
         if self._layer is not None:
             self._layer['failed'] = True
+
+    def v2_playbook_on_start(self, playbook):
+        stem = os.path.splitext(os.path.basename(getattr(playbook, '_file_name', None) or 'playbook'))[0]
+        if context.CLIARGS.get('check'):
+            stem += ' --check'
+        self._playbook = {'stem': stem, 'start': time.monotonic()}
 
     def v2_playbook_on_play_start(self, play):
         match = LAYER_PLAY.match((play.get_name() or '').strip())
@@ -118,3 +136,7 @@ class CallbackModule(CallbackBase):
 
     def v2_playbook_on_stats(self, stats):
         self._end_layer()
+        if self._playbook is not None:
+            failed = any(stats.failures.get(host) or stats.dark.get(host) for host in stats.processed)
+            self._write('playbook', self._playbook['stem'], self._playbook['start'], failed)
+            self._playbook = None

@@ -1,8 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: caas.platform contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The layer_times callback (tests/callback_plugins) in real ansible-playbook runs: one JSON line per layer,
-its wall time, and its result (failed by an unrescued, unignored failure or an unreachable host)."""
+"""The layer_times callback (tests/callback_plugins) in real ansible-playbook runs: one JSON line per layer and one
+per playbook run, its wall time, and its result (failed by an unrescued, unignored failure or an unreachable host)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parents[2]
 ANSIBLE_PLAYBOOK = Path(sys.executable).parent / 'ansible-playbook'
 
 
-def run(tmp_path, plays, scenario=None):
+def run(tmp_path, plays, scenario=None, check=False):
     """Runs the plays on localhost with the callback enabled; returns the result, the records and the wall time."""
     (tmp_path / 'playbook.yml').write_text(textwrap.dedent(plays))
     unreachable_ssh = tmp_path / 'ssh-255'
@@ -35,8 +35,8 @@ def run(tmp_path, plays, scenario=None):
     if scenario:
         env['MOLECULE_SCENARIO_NAME'] = scenario
     start = time.monotonic()
-    result = subprocess.run([str(ANSIBLE_PLAYBOOK), '-i', str(tmp_path / 'hosts'), str(tmp_path / 'playbook.yml')],
-                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False)
+    argv = [str(ANSIBLE_PLAYBOOK), '-i', str(tmp_path / 'hosts'), str(tmp_path / 'playbook.yml')]
+    result = subprocess.run(argv + (['--check'] if check else []), cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False)
     wall = time.monotonic() - start
     records = [json.loads(line) for line in times.read_text().splitlines()] if times.exists() else []
     return result, records, wall
@@ -92,12 +92,15 @@ def test_each_layer_is_timed_until_the_next_layer_or_the_end(tmp_path):
                 that: 1 + 1 == 2
         ''', scenario='platform')
     assert result.returncode == 0, result.stdout + result.stderr
-    assert [r['name'] for r in records] == ['earlier', 'platform/10_nodes', 'platform/20_control_plane']
-    layers = records[1:]
+    assert [r['name'] for r in records] == ['earlier', 'platform/10_nodes', 'platform/20_control_plane',
+                                            'platform/playbook']
+    layers, playbook = records[1:3], records[3]
     assert all(set(r) == {'kind', 'name', 'seconds', 'result'} for r in layers)
     assert [(r['kind'], r['result']) for r in layers] == [('layer-verify', 'passed')] * 2
     assert layers[0]['seconds'] >= 1.0, 'the later play belongs to the layer'
     assert 0 < layers[0]['seconds'] < wall and sum(r['seconds'] for r in layers) < wall
+    assert (playbook['kind'], playbook['result']) == ('playbook', 'passed')
+    assert sum(r['seconds'] for r in layers) <= playbook['seconds'] < wall
 
 
 def test_a_failed_task_fails_its_layer_and_ends_the_run(tmp_path):
@@ -136,7 +139,8 @@ def test_a_failed_task_fails_its_layer_and_ends_the_run(tmp_path):
         ''')
     assert result.returncode != 0
     assert 'deliberately failed' in result.stdout
-    assert [(r['name'], r['result']) for r in records] == [('lab/10_nodes', 'passed'), ('lab/15_runtime', 'failed')]
+    assert [(r['name'], r['result']) for r in records] == [('lab/10_nodes', 'passed'), ('lab/15_runtime', 'failed'),
+                                                           ('lab/playbook', 'failed')]
 
 
 def test_an_unreachable_host_fails_its_layer(tmp_path):
@@ -159,4 +163,24 @@ def test_an_unreachable_host_fails_its_layer(tmp_path):
     assert result.returncode != 0
     assert 'UNREACHABLE' in result.stdout
     assert [(r['name'], r['result']) for r in records] == [('platform/10_nodes', 'failed'),
-                                                           ('platform/30_network', 'passed')]
+                                                           ('platform/30_network', 'passed'),
+                                                           ('platform/playbook', 'failed')]
+
+
+def test_a_check_mode_run_is_named_so(tmp_path):
+    result, records, wall = run(tmp_path, '''
+        - name: Not a layer
+          hosts: localhost
+          gather_facts: false
+          tasks:
+            - name: A change check mode only reports
+              ansible.builtin.copy:
+                content: written\n
+                dest: "{{ playbook_dir }}/written"
+                mode: "0600"
+        ''', scenario='platform', check=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not (tmp_path / 'written').exists()
+    assert [(r['kind'], r['name'], r['result']) for r in records] == [('playbook', 'platform/playbook --check',
+                                                                       'passed')]
+    assert 0 < records[0]['seconds'] < wall
