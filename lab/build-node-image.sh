@@ -50,7 +50,21 @@ echo "deb ${mirror%/debian}/debian-security bookworm-security main" >>"$rootfs/e
 rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/*.bin
 touch -d 2000-01-01 "$rootfs/var/lib/apt/lists"
 
+# The host's init: podman 4 on a cgroup v1 machine (--systemd=always) bind-mounts the machine's whole name=systemd
+# hierarchy over the host's own view of it, so every host's systemd, and every kubelet's pods, shared one tree (a pod
+# scope one host removed under another: docs/lab.md). Taking that bind away leaves the cgroup namespace's own view.
+cat >"$rootfs/usr/local/sbin/lab-init" <<'INIT'
+#!/bin/sh
+set -e
+if [ "$(awk '$5 == "/sys/fs/cgroup/systemd"' /proc/self/mountinfo | wc -l)" -gt 1 ]; then
+  ! mountpoint -q /sys/fs/cgroup/systemd/release_agent || umount /sys/fs/cgroup/systemd/release_agent
+  umount /sys/fs/cgroup/systemd
+fi
+exec /sbin/init "$@"
+INIT
+chmod 0755 "$rootfs/usr/local/sbin/lab-init"
+
 tar --numeric-owner -C "$rootfs" -c . | podman import \
-  --change 'CMD ["/sbin/init"]' --change 'STOPSIGNAL SIGRTMIN+3' \
+  --change 'CMD ["/usr/local/sbin/lab-init"]' --change 'STOPSIGNAL SIGRTMIN+3' \
   --change 'LABEL caas.platform/lab-image=true' - "$image" >/dev/null
 rm -rf "$rootfs"
