@@ -58,7 +58,7 @@ def read(path):
 
 
 def structure(records):
-    """Nests layer verifies under their scenario and scenarios and prebuild waits under their step.
+    """Nests layer verifies and playbook runs under their scenario, and scenarios and prebuild waits under their step.
 
     Returns the data and the table's rows, (indent, label, seconds, result), in the order things ran."""
     steps, layers, playbooks, children, loose = [], [], [], [], []
