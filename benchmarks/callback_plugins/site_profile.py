@@ -7,7 +7,8 @@ Writes $CAAS_SITE_PROFILE as JSON at the end of the run:
 - layers: each playbook file (a layer of site.yml) with its wall time;
 - hosts: task results per host, as the recap counts them (ok, changed, skipped, failed, unreachable);
 - by_role: per host, how many of those results each role (or the playbook's own tasks) gave: where to cut;
-- tasks: every task's wall time, the layer it is in and its results, slowest first.
+- tasks: every task's wall time, the layer it is in, its results and each host's (order: its place in the run),
+  slowest first.
 """
 
 from __future__ import annotations
@@ -72,7 +73,8 @@ class CallbackModule(CallbackBase):
         role = getattr(task, '_role', None)
         self._task = {'name': task.get_name(), 'layer': self._layer, 'action': task.action,
                       'role': role.get_name() if role else '(playbook) ' + str(self._layer),
-                      'results': collections.Counter(), '_started': time.monotonic()}
+                      'order': len(self._tasks), 'results': collections.Counter(), 'by_host': {},
+                      '_started': time.monotonic()}
         if self._layer is not None:
             self._layers[self._layer]['tasks'] += 1
 
@@ -90,6 +92,7 @@ class CallbackModule(CallbackBase):
         self._hosts[host][status] += 1
         if self._task is not None:
             self._task['results'][status] += 1
+            self._task['by_host'][host] = status
             self._by_role[host][self._task['role']] += 1
 
     def v2_runner_on_ok(self, result):
