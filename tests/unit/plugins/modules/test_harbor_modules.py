@@ -29,6 +29,8 @@ CASES = {
     'harbor_immutable_tags': {'project': 'team-a', 'rules': [{'tags': 'v*'}]},
     'harbor_retention': {'project': 'team-a', 'rules': [{'retain': 'latest_pushed', 'count': 3}]},
     'harbor_scan': {'project': 'team-a', 'repository': 'app', 'reference': '1.0'},
+    'harbor_scanner': {'name': 'trivy-security', 'endpoint_url': 'http://trivy-adapter:8080', 'auth': 'Bearer',
+                       'access_credential': 'Not-Shown-2', 'default': True},
     'harbor_label': {'name': 'release', 'project': 'team-a', 'color': '#0065AB'},
     'harbor_cve_allowlist': {'project': 'team-a', 'cves': ['CVE-2024-3094'], 'expires_on': '2999-01-01'},
     'harbor_user': {'name': 'dev', 'email': 'dev@example.com', 'realname': 'Dev', 'user_password': 'Dev-Passw0rd'},
@@ -40,7 +42,7 @@ def test_a_harbor_that_does_not_answer_fails_the_module_with_its_request_named(r
     result = run_module(module, expect_failure=True, **HARBOR, **CASES[module])
     assert 'http://127.0.0.1:9/api/v2.0/' in result['msg'] and 'Harbor cannot be reached' in result['msg']
     assert result['status'] is None and result['code'] is None
-    assert HARBOR['password'] not in json.dumps(result)
+    assert HARBOR['password'] not in json.dumps(result) and 'Not-Shown-2' not in json.dumps(result)
 
 
 def test_a_pull_replication_on_harbors_own_events_is_refused_before_harbor_is_asked(run_module):
@@ -104,3 +106,40 @@ def test_event_types_compare_in_one_order_whatever_harbor_or_the_play_gave():
 def test_a_bad_label_is_refused_before_harbor_is_asked(run_module, options, message):
     result = run_module('harbor_label', expect_failure=True, **HARBOR, **options)
     assert result['msg'].startswith(message)
+
+
+TRIVY = {'uuid': 'u-1', 'name': 'Trivy', 'url': 'http://harbor-trivy:8080', 'description': '', 'auth': 'none',
+         'skip_cert_verify': False, 'use_internal_addr': True, 'disabled': False, 'default': True}
+
+
+def scanner_params(**options):
+    params = dict.fromkeys(('endpoint_url', 'description', 'auth', 'access_credential', 'skip_cert_verify',
+                            'use_internal_addr', 'disabled', 'default'))
+    params.update(name='Trivy', state='present')
+    params.update(options)
+    return params
+
+
+def test_a_scanner_option_left_unset_keeps_harbors_setting_and_a_new_one_gets_the_default():
+    from ansible_collections.caas.platform.plugins.modules import harbor_scanner as module
+    kept = module.wanted_settings(scanner_params(default=True), TRIVY)
+    assert kept == {key: TRIVY[key] for key in kept} and module.problems(scanner_params(default=True), TRIVY, kept) == []
+    new = module.wanted_settings(scanner_params(name='second', endpoint_url='http://adapter:8080/'), {})
+    assert new == {'url': 'http://adapter:8080', 'description': '', 'auth': 'none', 'skip_cert_verify': False,
+                   'use_internal_addr': False, 'disabled': False}
+
+
+@pytest.mark.parametrize('options, before, message', [
+    ({'state': 'absent'}, TRIVY, "scanner Trivy is Harbor's default, so it is not deleted: "),
+    ({'name': 'second'}, {}, 'endpoint_url is not set and Harbor has no scanner second: '),
+    ({'default': False}, TRIVY, "default is false, but Trivy is Harbor's default scanner"),
+    ({'disabled': True}, TRIVY, 'disabled is true for Trivy, which is (or would become) the default scanner: '),
+    ({'name': 'second', 'endpoint_url': 'http://adapter:8080', 'disabled': True, 'default': True}, {},
+     'disabled is true for second'),
+    ({'auth': 'Bearer'}, TRIVY, 'auth is Bearer but access_credential is not set: '),
+])
+def test_a_scanner_change_harbor_cannot_take_is_refused_with_its_fix(options, before, message):
+    from ansible_collections.caas.platform.plugins.modules import harbor_scanner as module
+    params = scanner_params(**options)
+    found = module.problems(params, before, module.wanted_settings(params, before))
+    assert len(found) == 1 and found[0].startswith(message)
