@@ -96,3 +96,36 @@ def su_restricted(pam_su_text, group):
     group=GROUP` line (CIS 5.3.2)."""
     wanted = ['auth', 'required', 'pam_wheel.so', 'use_uid', 'group=' + group]
     return any(line.split() == wanted for line in pam_su_text.splitlines())
+
+
+# CIS 7.2.9 and 7.2.10: a home directory allows no more than 0750, a dot file in it no more than 0640.
+HOME_DIRECTORY_LOOSE_BITS = 0o027
+HOME_DOT_FILE_LOOSE_BITS = 0o137
+
+
+def _mode(entry):
+    return stat.S_IMODE(entry.stat(follow_symlinks=False).st_mode)
+
+
+def home_modes_to_fix(root='/home'):
+    """Each home directory under root and each dot file directly in one whose mode allows more than CIS does.
+
+    A list of dicts with the path and the mode it should have (the loose bits taken away, the rest kept), in path
+    order. Symbolic links are neither followed nor changed.
+    """
+    fixes = []
+    try:
+        homes = sorted((entry for entry in os.scandir(root) if entry.is_dir(follow_symlinks=False)),
+                       key=lambda entry: entry.name)
+    except FileNotFoundError:
+        return fixes
+    for home in homes:
+        mode = _mode(home)
+        if mode & HOME_DIRECTORY_LOOSE_BITS:
+            fixes.append({'path': home.path, 'mode': '%04o' % (mode & ~HOME_DIRECTORY_LOOSE_BITS)})
+        for entry in sorted(os.scandir(home.path), key=lambda entry: entry.name):
+            if entry.name.startswith('.') and entry.is_file(follow_symlinks=False):
+                mode = _mode(entry)
+                if mode & HOME_DOT_FILE_LOOSE_BITS:
+                    fixes.append({'path': entry.path, 'mode': '%04o' % (mode & ~HOME_DOT_FILE_LOOSE_BITS)})
+    return fixes

@@ -13,7 +13,8 @@ description:
   - Reads what the C(caas.platform.os_hardening) role needs to know before it changes anything, which of the
     wanted mounts are not done yet, the setuid and setgid programs whose use is audited, whether grub's settings,
     the AIDE database and faillock in the PAM stacks are there, the account Ansible logs in with, the algorithms
-    the host's OpenSSH offers, how many weak Diffie-Hellman groups it still has and its host keys.
+    the host's OpenSSH offers, how many weak Diffie-Hellman groups it still has, its host keys, and the home
+    directories and dot files whose modes allow more than they should.
   - Changes nothing on the host.
 options:
   mounts:
@@ -73,6 +74,12 @@ options:
     description: The group whose members alone may use C(su) (RV(su_restricted)).
     type: str
     default: sugroup
+  home_modes:
+    description:
+      - Whether to look for home directories under C(/home) whose mode allows more than 0750, and dot files
+        directly in them that allow more than 0640 (RV(home_modes_to_fix)).
+    type: bool
+    default: false
 author:
   - caas.platform maintainers (@caas-platform)
 extends_documentation_fragment:
@@ -144,6 +151,14 @@ su_restricted:
     group=...)).
   returned: always
   type: bool
+home_modes_to_fix:
+  description:
+    - The home directories and dot files in them whose modes allow more than O(home_modes) permits, in path order,
+      each with the mode it should have (the bits that allow too much taken away); empty when O(home_modes) is false.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{path: /home/caas, mode: "0750"}, {path: /home/caas/.bashrc, mode: "0640"}]
 ssh:
   description: What the host's OpenSSH offers and the account Ansible logs in with; empty when O(ssh) is false.
   returned: always
@@ -224,6 +239,7 @@ def main():
             units=dict(type='list', elements='str', default=[]),
             groups=dict(type='list', elements='str', default=[]),
             su_group=dict(type='str', default='sugroup'),
+            home_modes=dict(type='bool', default=False),
         ),
         supports_check_mode=True,
     )
@@ -245,6 +261,7 @@ def main():
         groups=group_members(params['groups']),
         su_restricted=hardening.su_restricted(read_file('/etc/pam.d/su', '') or '', params['su_group']),
         ssh=ssh_facts(module, params['ssh_moduli_min_bits']) if params['ssh'] else {},
+        home_modes_to_fix=hardening.home_modes_to_fix() if params['home_modes'] else [],
     )
 
 

@@ -106,3 +106,32 @@ session       required   pam_env.so readenv=1
                               'auth       required   pam_wheel.so use_uid group=sugroup\n')
     assert hardening.su_restricted(hardened, 'sugroup') is True
     assert hardening.su_restricted(hardened, 'wheel') is False
+
+
+def test_home_modes_to_fix_are_what_the_find_of_the_old_task_finds(tmp_path):
+    homes = {'tight': 0o750, 'loose': 0o775, '.hidden': 0o757}
+    for name, mode in homes.items():
+        (tmp_path / name).mkdir()
+        (tmp_path / name).chmod(mode)
+    dot_files = {'tight/.bashrc': 0o640, 'loose/.profile': 0o664, 'loose/.ssh_script': 0o755, 'loose/plain': 0o777}
+    for name, mode in dot_files.items():
+        (tmp_path / name).write_text('')
+        (tmp_path / name).chmod(mode)
+    (tmp_path / 'loose' / '.deep').mkdir(mode=0o777)
+    (tmp_path / 'loose' / '.deep' / '.rc').write_text('')
+    os.symlink(tmp_path / 'loose' / '.profile', tmp_path / 'tight' / '.link')
+    fixes = hardening.home_modes_to_fix(str(tmp_path))
+    assert fixes == [
+        {'path': str(tmp_path / '.hidden'), 'mode': '0750'},
+        {'path': str(tmp_path / 'loose'), 'mode': '0750'},
+        {'path': str(tmp_path / 'loose' / '.profile'), 'mode': '0640'},
+        {'path': str(tmp_path / 'loose' / '.ssh_script'), 'mode': '0640'},
+    ]
+    # The same paths as the two finds the role ran before this read (CIS 7.2.9, 7.2.10).
+    found = subprocess.run(
+        ['find', str(tmp_path), '-mindepth', '1', '-maxdepth', '1', '-type', 'd', '-perm', '/0027'],
+        capture_output=True, text=True, check=True).stdout.split() + subprocess.run(
+        ['find', str(tmp_path), '-mindepth', '2', '-maxdepth', '2', '-type', 'f', '-name', '.*', '-perm', '/0137'],
+        capture_output=True, text=True, check=True).stdout.split()
+    assert sorted(found) == [fix['path'] for fix in fixes]
+    assert hardening.home_modes_to_fix(str(tmp_path / 'absent')) == []

@@ -38,6 +38,14 @@ def test_options_narrow_what_is_read(run_module):
                         aide_database='/nonexistent/aide.db')
     assert result['privileged_programs'] == [] and result['ssh'] == {} and result['mounts_to_fix'] == []
     assert result['aide_database'] is False
+    assert result['home_modes_to_fix'] == []
+
+
+def test_home_modes_are_read_when_asked(run_module):
+    result = run_module('hardening_state', privileged_roots=[], ssh=False, home_modes=True)
+    found = subprocess.run(['find', '/home', '-mindepth', '1', '-maxdepth', '1', '-type', 'd', '-perm', '/0027'],
+                           capture_output=True, text=True, check=False).stdout.split()
+    assert set(found) <= {fix['path'] for fix in result['home_modes_to_fix']}
 
 
 def test_a_mount_missing_an_option_is_refused_by_its_spec(run_module):
