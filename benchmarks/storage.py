@@ -141,10 +141,26 @@ def run_pod(core, name, node, image, script, volume=None, env_from=(), timeout=3
         container['volumeMounts'] = [{'name': 'data', 'mountPath': '/data'}]
         spec['volumes'] = [{'name': 'data', 'persistentVolumeClaim': {'claimName': volume}}]
     core.create_namespaced_pod(NAMESPACE, {'metadata': {'name': name}, 'spec': spec})
-    wait(f'{name} to finish', lambda: core.read_namespaced_pod(name, NAMESPACE).status.phase in ('Succeeded', 'Failed'),
-         timeout=timeout)
+    try:
+        wait(f'{name} to finish',
+             lambda: core.read_namespaced_pod(name, NAMESPACE).status.phase in ('Succeeded', 'Failed'), timeout=timeout)
+    except SystemExit as timed_out:
+        try:
+            story = pod_story(core, name)
+        except ApiException as exc:
+            story = f'(the pod could not be read: {exc.reason})'
+        raise SystemExit(f'{timed_out} on {node}: {story}') from None
     status = core.read_namespaced_pod(name, NAMESPACE).status
     return status.phase, core.read_namespaced_pod_log(name, NAMESPACE).strip()
+
+
+def pod_story(core, name):
+    """What a pod that did not finish was doing: its phase, its container's state and the events about it."""
+    status = core.read_namespaced_pod(name, NAMESPACE).status
+    states = [f'{c.name} {c.state.to_dict()}' for c in status.container_statuses or []]
+    events = core.list_namespaced_event(NAMESPACE, field_selector=f'involvedObject.name={name}').items
+    said = [f'{e.reason}: {e.message}' for e in sorted(events, key=lambda e: str(e.last_timestamp or ''))]
+    return json.dumps({'phase': status.phase, 'containers': states, 'events': said[-8:]}, default=str)
 
 
 def bound(core, name):
