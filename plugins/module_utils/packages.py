@@ -66,6 +66,17 @@ def installed_names(names, entries):
     return installed
 
 
+def installed_list(entries):
+    """Every installed package, by name and by name:arch, sorted: what a role's names are looked up in."""
+    found = set()
+    for (package, arch), status in entries.items():
+        if is_installed(status):
+            found.add(package)
+            if arch:
+                found.add('%s:%s' % (package, arch))
+    return sorted(found)
+
+
 def half_installed_names(names, entries):
     """The names dpkg has begun to install (unpacked, half-configured, awaiting triggers, with an error)."""
     half = set()

@@ -110,3 +110,44 @@ RESETTING_KEYS = ('net.ipv4.ip_forward', 'net.ipv6.conf.all.forwarding')
 def write_order(keys):
     """The keys in the order they are written to /proc/sys: the resetting ones first, then by name."""
     return sorted(keys, key=lambda key: (key not in RESETTING_KEYS, key))
+
+
+HEADER = 'Managed by caas.platform. Local changes are overwritten.'
+
+
+def plan(path, settings, global_keys='apply', header=HEADER):
+    """What the sysctl module does with one owner's drop-in, decided without changing anything.
+
+    settings: key -> value, already normalized. Returns owned (the keys this owner writes: all, or only the
+    namespaced ones with global_keys 'report'), current (each key's running value, None when the kernel lacks it),
+    missing, content and before (the drop-in as wanted and as found), file_changed, finals (each owned key's value
+    after every drop-in is applied), applied (key -> before/after for the running kernel), overridden (keys a later
+    drop-in sets otherwise) and global_drift (the kernel-wide keys left to the machine that differ)."""
+    report_only = global_keys == 'report'
+    owned = dict((k, v) for k, v in settings.items() if not (report_only and not is_namespaced(k)))
+    current = dict((k, read_current(k)) for k in settings)
+    content = render(owned, header)
+    before = read_file(path, '')
+    # What systemd-sysctl would apply with the new file in place.
+    files = conf_files()
+    if path not in files:
+        files = sorted(files + [path], key=os.path.basename)
+    effective = effective_values(files, overrides={path: content})
+    applied, overridden, finals = {}, {}, {}
+    for key, value in sorted(owned.items()):
+        final, source = effective.get(key, (value, path))
+        finals[key] = final
+        if final != value:
+            overridden[key] = {'wanted': value, 'effective': final, 'by': source}
+        if current[key] is not None and current[key] != final:
+            applied[key] = {'before': current[key], 'after': final}
+    return dict(owned=owned, current=current, missing=sorted(k for k in owned if current[k] is None),
+                content=content, before=before, file_changed=before != content, finals=finals, applied=applied,
+                overridden=overridden,
+                global_drift=dict((k, {'current': current[k], 'wanted': v}) for k, v in sorted(settings.items())
+                                  if k not in owned and current[k] != v))
+
+
+def in_place(decided, missing_keys='fail'):
+    """Whether the sysctl module would change nothing and refuse nothing: a read may skip its run."""
+    return not (decided['file_changed'] or decided['applied'] or (decided['missing'] and missing_keys == 'fail'))

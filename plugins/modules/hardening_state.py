@@ -80,6 +80,30 @@ options:
         directly in them that allow more than 0640 (RV(home_modes_to_fix)).
     type: bool
     default: false
+  sysctl:
+    description:
+      - One owner's kernel parameters, as given to M(caas.platform.sysctl). The read decides as that module would,
+        with the same code, whether its run would change or refuse anything (RV(sysctl_in_place)).
+    type: dict
+    suboptions:
+      path:
+        description: The owner's drop-in.
+        type: path
+        required: true
+      settings:
+        description: Key to value.
+        type: dict
+        required: true
+      global_keys:
+        description: As the module's.
+        type: str
+        choices: [apply, report]
+        default: apply
+      missing_keys:
+        description: As the module's.
+        type: str
+        choices: [fail, ignore]
+        default: fail
 author:
   - caas.platform maintainers (@caas-platform)
 extends_documentation_fragment:
@@ -159,6 +183,13 @@ home_modes_to_fix:
   type: list
   elements: dict
   sample: [{path: /home/caas, mode: "0750"}, {path: /home/caas/.bashrc, mode: "0640"}]
+sysctl_in_place:
+  description:
+    - Whether M(caas.platform.sysctl) with O(sysctl) would change nothing (the drop-in as wanted, every key's running
+      value the effective one) and refuse nothing; null without O(sysctl).
+  returned: always
+  type: bool
+  sample: true
 ssh:
   description: What the host's OpenSSH offers and the account Ansible logs in with; empty when O(ssh) is false.
   returned: always
@@ -191,6 +222,7 @@ import pwd
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.caas.platform.plugins.module_utils import hardening
+from ansible_collections.caas.platform.plugins.module_utils import sysctl as sc
 from ansible_collections.caas.platform.plugins.module_utils.files import read_file
 from ansible_collections.caas.platform.plugins.module_utils.node_facts import unit_states
 
@@ -223,6 +255,16 @@ def group_members(names):
     return members
 
 
+def sysctl_in_place(wanted):
+    """Whether the sysctl module would change or refuse nothing; None when not asked."""
+    if wanted is None:
+        return None
+    settings = dict((sc.normalize_key(k), sc.normalize_value(v)) for k, v in wanted['settings'].items())
+    if not all(sc.valid_key(k) for k in settings):
+        return False
+    return sc.in_place(sc.plan(wanted['path'], settings, wanted['global_keys']), wanted['missing_keys'])
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -240,6 +282,12 @@ def main():
             groups=dict(type='list', elements='str', default=[]),
             su_group=dict(type='str', default='sugroup'),
             home_modes=dict(type='bool', default=False),
+            sysctl=dict(type='dict', options=dict(
+                path=dict(type='path', required=True),
+                settings=dict(type='dict', required=True),
+                global_keys=dict(type='str', choices=['apply', 'report'], default='apply'),
+                missing_keys=dict(type='str', choices=['fail', 'ignore'], default='fail'),
+            )),
         ),
         supports_check_mode=True,
     )
@@ -262,6 +310,7 @@ def main():
         su_restricted=hardening.su_restricted(read_file('/etc/pam.d/su', '') or '', params['su_group']),
         ssh=ssh_facts(module, params['ssh_moduli_min_bits']) if params['ssh'] else {},
         home_modes_to_fix=hardening.home_modes_to_fix() if params['home_modes'] else [],
+        sysctl_in_place=sysctl_in_place(params['sysctl']),
     )
 
 

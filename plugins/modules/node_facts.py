@@ -47,6 +47,13 @@ options:
     type: list
     elements: str
     default: []
+  packages:
+    description:
+      - Whether to report the Debian packages dpkg has installed (one C(dpkg-query)).
+      - Roles that run in the same play skip their M(caas.platform.packages) run when every name they need is
+        among them.
+    type: bool
+    default: true
 author:
   - caas.platform maintainers (@caas-platform)
 extends_documentation_fragment:
@@ -159,6 +166,13 @@ ansible_facts:
           description: The IPv4 addresses each name of O(resolve) resolves to (empty when it does not).
           type: dict
           sample: {cp1: [10.250.0.21]}
+        packages:
+          description:
+            - The installed Debian packages (configured with no error, as M(caas.platform.packages) counts them), each
+              by name and by name:arch, sorted. Empty with O(packages=false) or on a host without C(dpkg-query).
+          type: list
+          elements: str
+          sample: [chrony, "chrony:amd64", nftables, "nftables:amd64"]
 """
 
 import json
@@ -168,6 +182,7 @@ import platform
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.caas.platform.plugins.module_utils import node_facts as nf
+from ansible_collections.caas.platform.plugins.module_utils import packages as pk
 from ansible_collections.caas.platform.plugins.module_utils.files import read_file
 
 TIME_SYNC_DAEMONS = ('chronyd', 'ntpd', 'systemd-timesyn', 'openntpd', 'timemaster', 'ptp4l')
@@ -229,6 +244,16 @@ def ipv4_addresses(module):
     return [a['local'] for link in json.loads(out or '[]') for a in link.get('addr_info', [])]
 
 
+def installed_packages(module):
+    dpkg_query = module.get_bin_path('dpkg-query')
+    if not dpkg_query:
+        return []
+    rc, out, err = module.run_command(pk.dpkg_query_command(dpkg_query, []), environ_update=dict(LC_ALL='C'))
+    if rc != 0:
+        module.fail_json(msg='dpkg-query failed: %s' % (err.strip() or out.strip()), rc=rc)
+    return pk.installed_list(pk.parse_dpkg_query(out))
+
+
 def virtualization():
     marker = read_file('/run/systemd/container')
     return 'container' if marker is not None or os.path.exists('/run/.containerenv') else 'none'
@@ -249,6 +274,7 @@ def main():
             block_devices=dict(type='bool', default=True),
             units=dict(type='list', elements='str', default=[]),
             resolve=dict(type='list', elements='str', default=[]),
+            packages=dict(type='bool', default=True),
         ),
         supports_check_mode=True,
     )
@@ -279,6 +305,7 @@ def main():
         'addresses': ipv4_addresses(module),
         'units': {},
         'resolved': nf.resolve_ipv4(params['resolve']),
+        'packages': installed_packages(module) if params['packages'] else [],
     }
     if params['units']:
         try:

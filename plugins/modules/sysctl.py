@@ -113,12 +113,10 @@ file_changed:
   type: bool
 """
 
-import os
-
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.caas.platform.plugins.module_utils import sysctl as sc
-from ansible_collections.caas.platform.plugins.module_utils.files import read_file, write_atomic
+from ansible_collections.caas.platform.plugins.module_utils.files import write_atomic
 
 
 def write_proc(module, key, applied):
@@ -136,7 +134,7 @@ def main():
             settings=dict(type='dict', required=True),
             global_keys=dict(type='str', choices=['apply', 'report'], default='apply'),
             missing_keys=dict(type='str', choices=['fail', 'ignore'], default='fail'),
-            header=dict(type='str', default='Managed by caas.platform. Local changes are overwritten.'),
+            header=dict(type='str', default=sc.HEADER),
         ),
         supports_check_mode=True,
     )
@@ -146,37 +144,13 @@ def main():
     if bad:
         module.fail_json(msg='settings has keys that are not sysctl names: %s; write them dotted, e.g. '
                          'net.ipv4.ip_forward' % ', '.join(bad))
-    report_only = module.params['global_keys'] == 'report'
-    owned = dict((k, v) for k, v in wanted.items() if not (report_only and not sc.is_namespaced(k)))
-
-    current = dict((k, sc.read_current(k)) for k in wanted)
-    missing = sorted(k for k in owned if current[k] is None)
+    decided = sc.plan(path, wanted, module.params['global_keys'], module.params['header'])
+    owned, missing, applied, finals = decided['owned'], decided['missing'], decided['applied'], decided['finals']
     if missing and module.params['missing_keys'] == 'fail':
         module.fail_json(msg='the running kernel has no %s (no /proc/sys entry): load the kernel module that '
                          'provides it first, or set missing_keys=ignore' % ', '.join(missing), missing=missing)
-
-    content = sc.render(owned, module.params['header'])
-    before = read_file(path, '')
-    file_changed = before != content
-
-    # What systemd-sysctl would apply with the new file in place.
-    files = sc.conf_files()
-    if path not in files:
-        files = sorted(files + [path], key=os.path.basename)
-    effective = sc.effective_values(files, overrides={path: content})
-
-    applied, overridden, finals = {}, {}, {}
-    for key, value in sorted(owned.items()):
-        final, source = effective.get(key, (value, path))
-        finals[key] = final
-        if final != value:
-            overridden[key] = {'wanted': value, 'effective': final, 'by': source}
-        if current[key] is not None and current[key] != final:
-            applied[key] = {'before': current[key], 'after': final}
-
-    # Only report mode leaves keys out of owned: the kernel-wide ones.
-    global_drift = dict((k, {'current': current[k], 'wanted': v}) for k, v in sorted(wanted.items())
-                        if k not in owned and current[k] != v)
+    content, before, file_changed = decided['content'], decided['before'], decided['file_changed']
+    overridden, global_drift = decided['overridden'], decided['global_drift']
 
     if not module.check_mode:
         if file_changed:

@@ -66,6 +66,17 @@ def test_states_other_than_installed_are_missing():
     assert pk.half_installed_names(['socat', 'libz-dev', 'auditd'], entries) == {'auditd'}
 
 
+def test_installed_list_names_each_installed_package_with_and_without_its_architecture():
+    entries = pk.parse_dpkg_query((DPKG / 'stdout').read_text())
+    found = pk.installed_list(entries)
+    assert found == sorted(found)
+    assert {'dpkg', 'dpkg:amd64', 'tzdata', 'tzdata:all', 'libc6', 'libc6:amd64'} <= set(found)
+    # What a role asks for is missing exactly when it is not in the list (node_facts' packages).
+    assert [n for n in ASKED if n not in found] == pk.missing_names(ASKED, entries)
+    text = 'rc \tsocat\tamd64\nun \tlibz-dev\t\nhi \tchrony\tamd64\niF \tauditd\tamd64\n'
+    assert pk.installed_list(pk.parse_dpkg_query(text)) == ['chrony', 'chrony:amd64']
+
+
 @pytest.mark.parametrize('name', ['socat', 'g++', 'libstdc++6', 'python3.11', 'libc6:amd64', 'libpam-tmpdir', '0ad'])
 def test_valid_names(name):
     assert pk.invalid_names([name]) == []

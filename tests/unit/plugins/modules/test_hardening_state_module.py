@@ -39,6 +39,7 @@ def test_options_narrow_what_is_read(run_module):
     assert result['privileged_programs'] == [] and result['ssh'] == {} and result['mounts_to_fix'] == []
     assert result['aide_database'] is False
     assert result['home_modes_to_fix'] == []
+    assert result['sysctl_in_place'] is None
 
 
 def test_home_modes_are_read_when_asked(run_module):
@@ -51,3 +52,25 @@ def test_home_modes_are_read_when_asked(run_module):
 def test_a_mount_missing_an_option_is_refused_by_its_spec(run_module):
     result = run_module('hardening_state', expect_failure=True, mounts=[{'path': '/tmp'}])
     assert 'src' in result['msg']
+
+
+def test_sysctl_in_place_is_what_the_sysctl_module_would_do(run_module, tmp_path):
+    key = 'net.ipv4.tcp_syncookies'
+    running = Path('/proc/sys', *key.split('.')).read_text().strip()
+    path = tmp_path / '60-test.conf'
+    wanted = {'path': str(path), 'settings': {key: running}}
+
+    def in_place():
+        return run_module('hardening_state', privileged_roots=[], ssh=False, sysctl=wanted)['sysctl_in_place']
+
+    assert in_place() is False  # no drop-in yet
+    assert run_module('sysctl', **wanted)['changed'] is True
+    assert in_place() is True and run_module('sysctl', **wanted)['changed'] is False
+    # Another value: the module would apply it to the running kernel (check mode only here).
+    wanted['settings'] = {key: '0' if running != '0' else '1'}
+    assert in_place() is False and run_module('sysctl', _ansible_check_mode=True, **wanted)['changed'] is True
+    # A key the kernel lacks: refused with missing_keys fail, written and skipped with ignore.
+    wanted['settings'] = {'net.no.such.key': '1'}
+    assert in_place() is False
+    wanted['missing_keys'] = 'ignore'
+    assert run_module('sysctl', **wanted)['changed'] is True and in_place() is True

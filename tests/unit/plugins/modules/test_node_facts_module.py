@@ -37,15 +37,22 @@ def test_facts_match_this_machine(tmp_path):
     assert set(node['kernel']['modules']) == {'br_netfilter', 'overlay', 'vxlan', 'ip_vs', 'ipip', 'wireguard',
                                               'rbd', 'nf_conntrack', 'nf_tables'}
     assert set(node['filesystems_free_gb']) == {'/', '/var', '/var/lib/containerd', '/var/lib/kubelet', '/var/lib/etcd'}
+    # The installed packages, against dpkg's own answer for two of them.
+    dpkg = subprocess.run(['dpkg-query', '-W', '-f', '${Package}:${Architecture} ${db:Status-Abbrev}\n', 'dpkg',
+                           'coreutils'], capture_output=True, text=True, check=True).stdout.split('\n')
+    for line in filter(None, dpkg):
+        name_arch, status = line.split(' ', 1)
+        assert status.startswith('ii') and name_arch in node['packages'] and name_arch.split(':')[0] in node['packages']
 
 
 def test_options_narrow_what_is_gathered(tmp_path):
     node = run_module(tmp_path, kernel_modules=['overlay'], sysctls=['no.such.key'], filesystems=['/'],
-                      block_devices=False)['ansible_facts']['caas_node']
+                      block_devices=False, packages=False)['ansible_facts']['caas_node']
     assert list(node['kernel']['modules']) == ['overlay']
     assert node['sysctls'] == {'no.such.key': None}
     assert list(node['filesystems_free_gb']) == ['/']
     assert node['block_devices'] == []
+    assert node['packages'] == []
 
 
 def test_check_mode_gathers_the_same(tmp_path):
