@@ -12,10 +12,10 @@ description:
   - Takes the names a role needs and the node's read (the C(caas_node) fact of M(caas.platform.node_facts), which
     preflight gathers at the start of the site run); returns the names not among its C(packages), in their order.
   - Without a read (the role run alone, or a read without C(packages)) it returns every name, so the role's
-    M(caas.platform.packages) task runs and asks dpkg itself. A package installed since the read is returned too: the
+    M(caas.platform.packages) task runs and asks dpkg itself. A package installed since the read is returned too; the
     module then finds it installed and changes nothing. No role removes packages, so a name the read lists stays
     installed for the rest of the run.
-  - A role skips its M(caas.platform.packages) task when the list is empty: a re-run starts no module for them.
+  - A role skips its M(caas.platform.packages) task when the list is empty, so a re-run starts no module for them.
 options:
   _input:
     description: The package names the role needs.
