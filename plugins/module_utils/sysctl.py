@@ -115,6 +115,12 @@ def write_order(keys):
 HEADER = 'Managed by caas.platform. Local changes are overwritten.'
 
 
+def normalize_settings(settings):
+    """Key -> value as the module and the reads compare them, and the keys that are not sysctl names, sorted."""
+    normalized = dict((normalize_key(k), normalize_value(v)) for k, v in settings.items())
+    return normalized, sorted(k for k in normalized if not valid_key(k))
+
+
 def plan(path, settings, global_keys='apply', header=HEADER):
     """What the sysctl module does with one owner's drop-in, decided without changing anything.
 

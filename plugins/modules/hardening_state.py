@@ -259,8 +259,8 @@ def sysctl_in_place(wanted):
     """Whether the sysctl module would change or refuse nothing; None when not asked."""
     if wanted is None:
         return None
-    settings = dict((sc.normalize_key(k), sc.normalize_value(v)) for k, v in wanted['settings'].items())
-    if not all(sc.valid_key(k) for k in settings):
+    settings, bad = sc.normalize_settings(wanted['settings'])
+    if bad:
         return False
     return sc.in_place(sc.plan(wanted['path'], settings, wanted['global_keys']), wanted['missing_keys'])
 

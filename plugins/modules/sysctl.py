@@ -139,8 +139,7 @@ def main():
         supports_check_mode=True,
     )
     path = module.params['path']
-    wanted = dict((sc.normalize_key(k), sc.normalize_value(v)) for k, v in module.params['settings'].items())
-    bad = sorted(k for k in wanted if not sc.valid_key(k))
+    wanted, bad = sc.normalize_settings(module.params['settings'])
     if bad:
         module.fail_json(msg='settings has keys that are not sysctl names: %s; write them dotted, e.g. '
                          'net.ipv4.ip_forward' % ', '.join(bad))
