@@ -151,9 +151,16 @@ updated:
   type: list
   elements: str
   sample: [kube-apiserver]
+written_at:
+  description: The node's clock (seconds since the epoch) just before the changed manifests were written; a
+    container the kubelet creates after it runs the new manifest.
+  returned: when O(update_manifests=true) wrote a manifest (not in check mode)
+  type: float
+  sample: 1796631410.52
 """
 
 import os
+import time
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -197,6 +204,7 @@ def update_manifests(module, documents, state):
                 # Uploaded first, while this node's API server still runs: kubeadm checks the admin RBAC through
                 # the control-plane endpoint, which may pick an API server that is just starting.
                 run(module, [params['kubeadm_path'], 'init', 'phase', 'upload-config', 'kubeadm', '--config', path])
+                result['written_at'] = time.time()
                 for component in changed:
                     run(module, [params['kubeadm_path'], 'init', 'phase', 'control-plane', PHASES[component],
                                  '--config', path])
