@@ -86,6 +86,18 @@ def test_init_leaves_a_running_control_plane_alone(run_module, kubeadm_path, tmp
     assert result['changed'] is False and result['initialized'] is False and result['node']['control_plane'] is True
 
 
+def test_update_manifests_in_check_mode_names_what_would_be_written_and_writes_nothing(run_module, kubeadm_path,
+                                                                                     tmp_path):
+    result = run_module('kubeadm_init', config=init_config(), kubernetes_version=VERSION, kubeadm_path=kubeadm_path,
+                        kubernetes_dir=node_dir(tmp_path, *CONTROL_PLANE_FILES), update_manifests=True,
+                        _ansible_check_mode=True)
+    assert result['changed'] is True
+    assert result['updated'] == ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler']
+    # Nothing written, so no write time for a wait to compare a new container's start with.
+    assert 'written_at' not in result
+    assert (tmp_path / 'manifests' / 'kube-apiserver.yaml').read_text() == ''
+
+
 @pytest.mark.parametrize('files, says', [
     (('kubelet.conf',), 'already a worker node of a cluster'),
     (('manifests/kube-apiserver.yaml',), 'stopped half-way'),
