@@ -92,12 +92,12 @@ def test_every_import_on_the_controller_is_a_declared_requirement():
 
 
 def test_the_binaries_the_controller_runs_are_in_bindep():
-    # The ssh connection, and os_hardening's `ssh -Q kex` on the controller (roles/os_hardening/tasks/sshd.yml).
+    # The ssh connection, and os_hardening's `ssh -Q kex` on the controller (roles/os_hardening/tasks/main.yml).
     bindep = (REPO / 'bindep.txt').read_text()
     assert re.search(r'^openssh-client \[platform:dpkg\]$', bindep, re.M)
     assert re.search(r'^openssh-clients \[platform:rpm\]$', bindep, re.M)
-    sshd = (REPO / 'roles' / 'os_hardening' / 'tasks' / 'sshd.yml').read_text()
-    assert 'ssh -Q kex' in sshd and 'delegate_to: localhost' in sshd
+    hardening = (REPO / 'roles' / 'os_hardening' / 'tasks' / 'main.yml').read_text()
+    assert 'ssh -Q kex' in hardening and 'delegate_to: localhost' in hardening
 
 
 def test_the_collection_declares_its_own_dependencies_for_any_execution_environment():

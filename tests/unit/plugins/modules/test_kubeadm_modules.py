@@ -86,8 +86,8 @@ def test_init_leaves_a_running_control_plane_alone(run_module, kubeadm_path, tmp
     assert result['changed'] is False and result['initialized'] is False and result['node']['control_plane'] is True
 
 
-def test_update_manifests_in_check_mode_names_what_would_be_written_and_writes_nothing(run_module, kubeadm_path,
-                                                                                     tmp_path):
+def test_update_manifests_in_check_mode_names_what_would_be_written_and_writes_nothing(
+        run_module, kubeadm_path, tmp_path):
     result = run_module('kubeadm_init', config=init_config(), kubernetes_version=VERSION, kubeadm_path=kubeadm_path,
                         kubernetes_dir=node_dir(tmp_path, *CONTROL_PLANE_FILES), update_manifests=True,
                         _ansible_check_mode=True)
