@@ -11,7 +11,8 @@ What kubectl (1.31+) does, and this code relies on:
   - An object in a namespace the cluster does not have yet fails the diff with ``namespaces "<name>" not found``:
     when the same input creates that namespace first (a release's manifest often starts with its Namespace), that
     too is "would create".
-  - ``kubectl apply -o name`` prints one ``<resource>.<group>/<name>`` line per object.
+  - ``kubectl apply -o name`` prints one ``<resource>.<group>/<name>`` line per object; ``kubectl delete -o name``
+    the same for each object it deleted (followed by `` (server dry run)`` in a dry run).
   - Secret values are masked in ``kubectl diff`` output (``***``).
 """
 
@@ -78,9 +79,17 @@ def interpret_diff(rc, stdout, stderr):
     raise KubectlError('kubectl diff failed (rc=%d): %s' % (rc, command_message(stdout, stderr)))
 
 
+CRD = 'customresourcedefinition.apiextensions.k8s.io/'
+
+
 def resource_names(stdout):
-    """The ``kind.group/name`` lines of ``kubectl apply -o name``."""
-    return [line.strip() for line in (stdout or '').splitlines() if '/' in line]
+    """The ``kind.group/name`` lines of ``kubectl apply -o name`` (or ``delete -o name``, without its dry-run note)."""
+    return [line.split()[0] for line in (stdout or '').splitlines() if '/' in line]
+
+
+def file_flags(paths):
+    """kubectl's ``-f`` flags for one path or several."""
+    return [flag for path in ([paths] if isinstance(paths, str) else paths) for flag in ('-f', path)]
 
 
 def list_document(definitions):
@@ -103,19 +112,49 @@ class ManifestFile(PrivateFile):
 
 def server_side_apply(module, kubectl, kubeconfig, path, field_manager, force_conflicts, check_mode):
     """Diff, then apply when something differs (not in check mode), each retried on TRANSIENT errors (run_retrying).
-    Returns (changed, diff text, names applied)."""
+    path is one manifest file or a list of them. Returns (changed, diff text, names applied)."""
     flags = apply_flags(field_manager, force_conflicts)
     # kubectl diff exits 1 when it found differences: an answer, not an error.
-    rc, stdout, stderr = run_retrying(module, base_argv(kubectl, kubeconfig) + ['diff'] + flags + ['-f', path],
+    rc, stdout, stderr = run_retrying(module, base_argv(kubectl, kubeconfig) + ['diff'] + flags + file_flags(path),
                                       answers=(0, 1))
     changed, diff = interpret_diff(rc, stdout, stderr)
     if not changed or check_mode:
         return changed, diff, []
     rc, stdout, stderr = run_retrying(module, base_argv(kubectl, kubeconfig) + ['apply'] + flags
-                                      + ['-f', path, '-o', 'name'])
+                                      + file_flags(path) + ['-o', 'name'])
     if rc != 0:
         raise KubectlError('kubectl apply failed (rc=%d): %s' % (rc, command_message(stdout, stderr)))
     return True, diff, resource_names(stdout)
+
+
+def wait_established(module, kubectl, kubeconfig, names, timeout):
+    """Wait until the API server serves the CustomResourceDefinitions among names (just applied), so that objects of
+    their kinds can be applied next."""
+    crds = [name for name in names if name.startswith(CRD)]
+    if crds:
+        checked(module, base_argv(kubectl, kubeconfig) + ['wait', '--for=condition=Established',
+                                                          '--timeout=%ds' % timeout] + crds)
+
+
+def delete_present(module, kubectl, kubeconfig, names, check_mode):
+    """Delete those of names (``<resource>.<group>/<name>``, cluster-scoped) the cluster has; a server-side dry run in
+    check mode. Returns the names deleted (or that would be)."""
+    if not names:
+        return []
+    argv = base_argv(kubectl, kubeconfig) + ['delete', '--ignore-not-found', '-o', 'name'] + list(names)
+    return resource_names(checked(module, argv + (['--dry-run=server'] if check_mode else [])))
+
+
+def wait_for(module, kubectl, kubeconfig, waits, timeout):
+    """Wait for each of waits in turn: ``kubectl wait --for`` its O(for) (every object of the resource when no name is
+    given), else ``kubectl rollout status``; KubectlError with kubectl's message when one does not come in time."""
+    for wait in waits:
+        argv = base_argv(kubectl, kubeconfig) + (['-n', wait['namespace']] if wait.get('namespace') else [])
+        if wait.get('for'):
+            argv += ['wait', wait['resource'], '--for=' + wait['for']] + ([] if '/' in wait['resource'] else ['--all'])
+        else:
+            argv += ['rollout', 'status', wait['resource']]
+        checked(module, argv + ['--timeout=%ds' % timeout])
 
 
 def kubectl_json(module, kubectl, kubeconfig, args):

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: artifact_install
-short_description: Download one artifact from the files repository, verify its sha256 and install it
+short_description: Download artifacts from the files repository, verify their sha256 and install them
 version_added: 0.1.0
 description:
   - Installs a binary, or members of a C(.tar.gz) archive, from the files repository, after checking the download
     against the sha256 of the artifact manifest. A checksum mismatch or a failed download fails the task
     B(before) any destination is touched, so a running service keeps its binary.
+  - One artifact (O(name), O(version), O(url), O(sha256)), or several in one run (O(artifacts), the entries of the
+    C(caas.platform.artifacts) lookup). With several, every one is verified and staged before any destination is
+    written, and a re-run makes one remote run for all of them instead of one each.
   - The download streams to disk while it is hashed (binaries are up to 100 MB; none is held in memory) and the
     verified file is kept in O(cache_dir) as C(<sha256>-<file name>). A re-run whose cache holds the file, or whose
     destination already holds the right binary, downloads nothing.
@@ -23,23 +26,32 @@ description:
     written, each through a temporary file beside it and an atomic rename, once every one of them is staged.
 options:
   name:
-    description: The artifact's name in the artifact manifest, for messages (for example C(containerd)).
+    description:
+      - The artifact's name in the artifact manifest, for messages (for example C(containerd)).
+      - Exactly one of O(name) and O(artifacts) is given; O(name) goes with O(version), O(url) and O(sha256).
     type: str
-    required: true
   version:
     description: The artifact's version, for messages.
     type: str
-    required: true
   url:
     description: Where to download it, C(<files repository>/<upstream host>/<path>).
     type: str
-    required: true
   sha256:
     description:
       - The sha256 of the whole download, 64 hexadecimal digits, from the artifact manifest.
       - Anything else is refused before anything is done.
     type: str
-    required: true
+  artifacts:
+    description:
+      - Several artifacts, each a dict with C(name), C(version), C(url), C(sha256) and C(members) as the
+        P(caas.platform.artifacts#lookup) lookup returns them (other keys are ignored).
+      - A plain binary (no C(members)) is installed in its directory under the artifact's name; an archive's members
+        under their base names. The directory is O(install_dirs[name]), else O(install_dir).
+    type: list
+    elements: dict
+  install_dirs:
+    description: With O(artifacts), artifact name to the directory it is installed in, where it is not O(install_dir).
+    type: dict
   dest:
     description: For a plain binary, the file to install it as.
     type: path
@@ -53,7 +65,9 @@ options:
       - One of O(dest) and O(members) is required.
     type: raw
   install_dir:
-    description: With O(members) as a list, the directory each member is installed in, under its base name.
+    description:
+      - With O(members) as a list, the directory each member is installed in, under its base name.
+      - With O(artifacts), the directory of each artifact that O(install_dirs) does not name.
     type: path
   mode:
     description: The mode of each destination, as an octal string.
@@ -133,6 +147,15 @@ EXAMPLES = r"""
       bin/ctr: /usr/local/bin/ctr
     ca_path: /etc/ssl/certs/caas-ca.pem
 
+- name: Install runc, kubectl and crictl in one run, runc in /usr/local/sbin
+  caas.platform.artifact_install:
+    artifacts: "{{ query('caas.platform.artifacts', 'runc', 'kubectl', 'crictl', kind='file',
+                   kubernetes_version=caas_kubernetes_version, files_repo_url=caas_files_repo_url) }}"
+    install_dir: /usr/local/bin
+    install_dirs:
+      runc: /usr/local/sbin
+    ca_path: /etc/ssl/certs/caas-ca.pem
+
 - name: Install every member of the artifact the manifest lists, under its base name
   vars:
     etcd: "{{ query('caas.platform.artifacts', 'etcd', files_repo_url=caas_files_repo_url) | first }}"
@@ -167,14 +190,22 @@ cached:
   description:
     - The path of the verified download in O(cache_dir).
     - Not created when every destination already held the right binary, nor in check mode.
-  returned: always
+  returned: when O(name) is given
   type: str
   sample: /var/cache/caas-platform/artifacts/5d2a...e1-containerd-2.3.7-linux-amd64.tar.gz
 downloaded:
-  description: Whether the artifact was read from the files repository in this run (in check mode, streamed and hashed
+  description: Whether an artifact was read from the files repository in this run (in check mode, streamed and hashed
     without being stored).
   returned: always
   type: bool
+artifacts:
+  description: With O(artifacts), each artifact's C(name), C(version), C(cached) path, C(downloaded), its destinations
+    (C(paths)) and those C(installed) in this run.
+  returned: when O(artifacts) is given
+  type: list
+  elements: dict
+  sample: [{name: runc, version: 1.4.3, cached: /var/cache/caas-platform/artifacts/e1b3...d1-runc.amd64,
+            downloaded: false, paths: [/usr/local/sbin/runc], installed: []}]
 """
 
 import os
@@ -190,38 +221,62 @@ def refuse(module, msg):
     module.fail_json(msg=msg, changed=False)
 
 
-def targets_of(module):
-    """[(dest, member or None)] from dest or members, checked."""
+def requested(module):
+    """[(name, version, url, sha256, dest, members, install_dir)]: the one artifact of name, or each of artifacts."""
     params = module.params
-    if params['dest']:
-        targets = [(params['dest'], None)]
-    elif params['members']:
-        members = params['members']
+    if params['artifacts'] is None:
+        return [(params['name'], params['version'], params['url'], params['sha256'], params['dest'],
+                 params['members'], params['install_dir'])]
+    if not params['artifacts']:
+        refuse(module, 'artifacts is empty: give the artifacts to install (what the caas.platform.artifacts lookup '
+               'returns)')
+    install_dirs = params['install_dirs'] or {}
+    wanted = []
+    for index, entry in enumerate(params['artifacts']):
+        lacking = [key for key in ('name', 'version', 'url', 'sha256') if not entry.get(key)]
+        if lacking:
+            refuse(module, 'artifacts[%d] (%s) has no %s: give the entries the caas.platform.artifacts lookup returns'
+                   % (index, entry.get('name', 'unnamed'), ', '.join(lacking)))
+        name = str(entry['name'])
+        directory = install_dirs.get(name, params['install_dir'])
+        if not directory:
+            refuse(module, 'artifact %s: give install_dir, or install_dirs[%s], the directory to install it in'
+                   % (name, name))
+        members = entry.get('members') or None
+        # A plain binary goes in the directory under the artifact's name; an archive's members under their base names.
+        dest = None if members else os.path.join(directory, name)
+        wanted.append((name, str(entry['version']), str(entry['url']), str(entry['sha256']), dest, members,
+                       directory if members else None))
+    return wanted
+
+
+def targets_of(module, label, dest, members, install_dir):
+    """[(dest, member or None)] from dest or members, checked."""
+    if dest:
+        targets = [(dest, None)]
+    elif members:
         if isinstance(members, list):
-            if not params['install_dir']:
-                refuse(module, 'members is a list: give install_dir, the directory to install them in')
-            members = dict((str(m), os.path.join(params['install_dir'], posixpath.basename(str(m)))) for m in members)
+            if not install_dir:
+                refuse(module, '%s: members is a list: give install_dir, the directory to install them in' % label)
+            members = dict((str(m), os.path.join(install_dir, posixpath.basename(str(m)))) for m in members)
         elif not isinstance(members, dict):
-            refuse(module, 'members is %r: give a dict (archive member -> destination) or a list with install_dir'
-                   % (members,))
-        elif params['install_dir']:
-            refuse(module, 'install_dir goes with members given as a list, not as a dict')
+            refuse(module, '%s: members is %r: give a dict (archive member -> destination) or a list with install_dir'
+                   % (label, members))
+        elif install_dir:
+            refuse(module, '%s: install_dir goes with members given as a list, not as a dict' % label)
         targets = []
-        for member, dest in members.items():
-            if not isinstance(dest, str) or not dest:
-                refuse(module, 'members: %s maps to %r; map each archive member to a destination path' % (member, dest))
-            targets.append((dest, str(member)))
+        for member, member_dest in members.items():
+            if not isinstance(member_dest, str) or not member_dest:
+                refuse(module, '%s: members: %s maps to %r; map each archive member to a destination path'
+                       % (label, member, member_dest))
+            targets.append((member_dest, str(member)))
     else:
-        refuse(module, 'give dest (a plain binary) or members (archive member -> destination)')
-    for dest, _member in targets:
-        if not os.path.isabs(dest):
-            refuse(module, 'destination %s is not an absolute path' % dest)
-        if os.path.isdir(dest):
-            refuse(module, 'destination %s is a directory: name the file to install' % dest)
-    dests = [dest for dest, _member in targets]
-    twice = sorted(set(d for d in dests if dests.count(d) > 1))
-    if twice:
-        refuse(module, 'members install more than one member to %s' % ', '.join(twice))
+        refuse(module, '%s: give dest (a plain binary) or members (archive member -> destination)' % label)
+    for target, _member in targets:
+        if not os.path.isabs(target):
+            refuse(module, '%s: destination %s is not an absolute path' % (label, target))
+        if os.path.isdir(target):
+            refuse(module, '%s: destination %s is a directory: name the file to install' % (label, target))
     return targets
 
 
@@ -259,41 +314,112 @@ def obtain(module, client, artifact, want, cached, members):
     return (cached if tmp else None), hashes, True
 
 
-def install(module, cached, to_write, content, mode):
-    """Stage every destination in to_write beside itself, check each, then move them all in place."""
+class Plan(object):
+    """One artifact: its destinations, what each holds now and should hold, and the verified source to write from."""
+
+    def __init__(self, module, client, name, version, url, sha256, dest, members, install_dir):
+        params = module.params
+        self.label = 'artifact %s %s' % (name, version)
+        self.name, self.version = name, version
+        want = af.normalize_sha256(sha256)
+        if want is None:
+            refuse(module, '%s: sha256 %r is not a sha256 (64 hexadecimal digits). Give the artifact\'s sha256 from '
+                   'artifacts/manifest.yml; a null there means the artifact was never built or locked: build it '
+                   '(scripts/lab build, for the lab) or lock it from a vetted offline bundle. Nothing was installed.'
+                   % (self.label, sha256))
+        self.targets = targets_of(module, self.label, dest, members, install_dir)
+        member_names = [member for _dest, member in self.targets if member is not None]
+        self.cached = os.path.join(params['cache_dir'], '%s-%s' % (want, af.safe_basename(url)))
+        self.current = dict((target, af.current_sha256(target)) for target, _member in self.targets)
+        self.downloaded = False
+        index = af.read_member_index(self.cached) if member_names else None
+        if index is not None and all(member in index and self.current[target] == index[member]
+                                     for target, member in self.targets):
+            # Every member is installed as it was verified: the archive need not be read (decompressed) again.
+            self.source, hashes = None, dict((member, {'sha256': index[member]}) for member in member_names)
+        elif member_names or self.current[self.targets[0][0]] != want:
+            artifact = af.Artifact(name, version, url, ca_path=params['ca_path'])
+            try:
+                self.source, hashes, self.downloaded = obtain(module, client, artifact, want, self.cached, member_names)
+            except af.ArtifactError as exc:
+                module.fail_json(msg='%s %s' % (exc, af.NOTHING_INSTALLED), changed=False, status=exc.status,
+                                 found=exc.found, expected=exc.expected, url=url)
+            except (IOError, OSError) as exc:
+                module.fail_json(msg='%s: cannot keep the download of %s in %s: %s. Check that the cache directory '
+                                 'is writable and has room. %s' % (self.label, url, params['cache_dir'], exc,
+                                                                   af.NOTHING_INSTALLED), changed=False)
+            if member_names and self.source and not module.check_mode:
+                af.write_member_index(self.source, hashes)
+        else:
+            self.source, hashes = None, {}
+        self.content = dict((target, hashes[member]['sha256'] if member else want) for target, member in self.targets)
+        self.to_write = [(target, member) for target, member in self.targets
+                         if self.current[target] != self.content[target]]
+
+
+def stage(plan, mode, staged):
+    """Stage every destination of the plan beside itself (into staged: dest -> (temporary file, sha256)), checked."""
+    for dest in [dest for dest, member in plan.to_write if member is None]:
+        with open(plan.source, 'rb') as source:
+            staged[dest] = af.stage(source, dest, mode)
+    archive = dict((member, dest) for dest, member in plan.to_write if member is not None)
+    if archive:
+        staged.update(af.stage_members(plan.source, archive, mode))
+    for dest, _member in plan.to_write:
+        if dest not in staged or staged[dest][1] != plan.content[dest]:
+            raise ValueError('%s staged with sha256 %s, expected %s (the cache changed while it was read)'
+                             % (dest, staged[dest][1] if dest in staged else 'nothing', plan.content[dest]))
+
+
+def install(module, plans, mode):
+    """Stage every destination of every plan, then move them all in place: one that cannot be staged writes none."""
     staged = {}
-    try:
-        plain = [dest for dest, member in to_write if member is None]
-        for dest in plain:
-            with open(cached, 'rb') as source:
-                staged[dest] = af.stage(source, dest, mode)
-        archive = dict((member, dest) for dest, member in to_write if member is not None)
-        if archive:
-            staged.update(af.stage_members(cached, archive, mode))
-        for dest, _member in to_write:
-            if dest not in staged or staged[dest][1] != content[dest]:
-                raise ValueError('%s staged with sha256 %s, expected %s (the cache changed while it was read)'
-                                 % (dest, staged[dest][1] if dest in staged else 'nothing', content[dest]))
-    except Exception as exc:  # pylint: disable=broad-except
-        af.discard(tmp for tmp, _sha in staged.values())
-        module.fail_json(msg='artifact %s %s: could not stage %s from %s beside its destination: %s. Check that the '
-                         'destination directory is writable and has room. %s' % (
-                             module.params['name'], module.params['version'], ', '.join(d for d, _m in to_write),
-                             cached, exc, af.NOTHING_INSTALLED))
-    for dest, _member in to_write:
-        module.atomic_move(staged[dest][0], dest)
+    for plan in plans:
+        try:
+            stage(plan, mode, staged)
+        except Exception as exc:  # pylint: disable=broad-except
+            af.discard(tmp for tmp, _sha in staged.values())
+            module.fail_json(msg='%s: could not stage %s from %s beside its destination: %s. Check that the '
+                             'destination directory is writable and has room. %s' % (
+                                 plan.label, ', '.join(d for d, _m in plan.to_write), plan.source, exc,
+                                 af.NOTHING_INSTALLED))
+    for plan in plans:
+        for dest, _member in plan.to_write:
+            module.atomic_move(staged[dest][0], dest)
+
+
+def set_attributes(module, plan, diffs):
+    """Mode, owner and group of each destination; the destinations whose attributes changed."""
+    params = module.params
+    changed = []
+    for dest, _member in plan.targets:
+        diff = {'before': {'sha256': plan.current[dest] or 'absent'}, 'after': {'sha256': plan.content[dest]},
+                'before_header': dest, 'after_header': dest}
+        attrs = False
+        if os.path.lexists(dest):
+            args = module.load_file_common_arguments(dict(path=dest, mode=params['mode'], owner=params['owner'],
+                                                          group=params['group']))
+            # A new file's mode before this run is not news: its diff is its sha256.
+            attrs = module.set_fs_attributes_if_different(args, False, diff if plan.current[dest] else None)
+            if attrs and (dest, _member) not in plan.to_write:
+                changed.append(dest)
+        if (dest, _member) in plan.to_write or attrs:
+            diffs.append(diff)
+    return changed
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            name=dict(type='str', required=True),
-            version=dict(type='str', required=True),
-            url=dict(type='str', required=True),
-            sha256=dict(type='str', required=True),
+            name=dict(type='str'),
+            version=dict(type='str'),
+            url=dict(type='str'),
+            sha256=dict(type='str'),
             dest=dict(type='path'),
             members=dict(type='raw'),
             install_dir=dict(type='path'),
+            artifacts=dict(type='list', elements='dict'),
+            install_dirs=dict(type='dict'),
             mode=dict(type='str', default='0755'),
             owner=dict(type='str', default='root'),
             group=dict(type='str', default='root'),
@@ -302,71 +428,41 @@ def main():
             validate_certs=dict(type='bool', default=True),
             timeout=dict(type='int', default=30),
         ),
-        mutually_exclusive=[('dest', 'members')],
+        mutually_exclusive=[('dest', 'members'), ('name', 'artifacts'), ('dest', 'artifacts'),
+                            ('members', 'artifacts'), ('install_dirs', 'name')],
+        required_one_of=[('name', 'artifacts')],
+        required_together=[('name', 'version', 'url', 'sha256')],
         supports_check_mode=True,
     )
     params = module.params
-    label = 'artifact %s %s' % (params['name'], params['version'])
-    want = af.normalize_sha256(params['sha256'])
-    if want is None:
-        refuse(module, '%s: sha256 %r is not a sha256 (64 hexadecimal digits). Give the artifact\'s sha256 from '
-               'artifacts/manifest.yml; a null there means the artifact was never built or locked: build it (scripts/lab '
-               'build, for the lab) or lock it from a vetted offline bundle. Nothing was installed.'
-               % (label, params['sha256']))
     if not re.match(r'^[0-7]{3,4}$', params['mode']):
-        refuse(module, '%s: mode %r is not an octal mode such as "0755"' % (label, params['mode']))
+        refuse(module, 'mode %r is not an octal mode such as "0755"' % (params['mode'],))
     mode = int(params['mode'], 8)
-    targets = targets_of(module)
-    members = [member for _dest, member in targets if member is not None]
-
-    artifact = af.Artifact(params['name'], params['version'], params['url'], ca_path=params['ca_path'])
+    wanted = requested(module)
     client = af.Client(params['ca_path'], params['validate_certs'], params['timeout'])
-    cached = os.path.join(params['cache_dir'], '%s-%s' % (want, af.safe_basename(params['url'])))
+    # Every artifact is verified (downloaded, or read from the cache) before any destination is written.
+    plans = [Plan(module, client, *entry) for entry in wanted]
+    dests = [dest for plan in plans for dest, _member in plan.targets]
+    twice = sorted(set(d for d in dests if dests.count(d) > 1))
+    if twice:
+        refuse(module, 'more than one artifact or member would be installed as %s' % ', '.join(twice))
 
-    current = dict((dest, af.current_sha256(dest)) for dest, _member in targets)
-    downloaded = False
-    index = af.read_member_index(cached) if members else None
-    if index is not None and all(member in index and current[dest] == index[member] for dest, member in targets):
-        # Every member is installed as it was verified: the archive need not be read (decompressed) again.
-        source, hashes = None, dict((member, {'sha256': index[member]}) for member in members)
-    elif members or current[targets[0][0]] != want:
-        try:
-            source, hashes, downloaded = obtain(module, client, artifact, want, cached, members)
-        except af.ArtifactError as exc:
-            module.fail_json(msg='%s %s' % (exc, af.NOTHING_INSTALLED), changed=False, status=exc.status,
-                             found=exc.found, expected=exc.expected, url=params['url'])
-        except (IOError, OSError) as exc:
-            msg = ('%s: cannot keep the download of %s in %s: %s. Check that the cache directory is writable and has '
-                   'room. %s' % (label, params['url'], params['cache_dir'], exc, af.NOTHING_INSTALLED))
-            module.fail_json(msg=msg, changed=False)
-        if members and source and not module.check_mode:
-            af.write_member_index(source, hashes)
-    else:
-        source, hashes = None, {}
-    content = dict((dest, hashes[member]['sha256'] if member else want) for dest, member in targets)
-    to_write = [(dest, member) for dest, member in targets if current[dest] != content[dest]]
+    if not module.check_mode:
+        install(module, [plan for plan in plans if plan.to_write], mode)
 
-    if to_write and not module.check_mode:
-        install(module, source, to_write, content, mode)
-
-    installed = [dest for dest, _member in to_write]
-    attributes_changed, diffs = [], []
-    for dest, _member in targets:
-        diff = {'before': {'sha256': current[dest] or 'absent'}, 'after': {'sha256': content[dest]},
-                'before_header': dest, 'after_header': dest}
-        attrs = False
-        if os.path.lexists(dest):
-            args = module.load_file_common_arguments(dict(path=dest, mode=params['mode'], owner=params['owner'],
-                                                          group=params['group']))
-            # A new file's mode before this run is not news: its diff is its sha256.
-            attrs = module.set_fs_attributes_if_different(args, False, diff if current[dest] else None)
-            if attrs and dest not in installed:
-                attributes_changed.append(dest)
-        if dest in installed or attrs:
-            diffs.append(diff)
-
+    diffs = []
+    installed = [dest for plan in plans for dest, _member in plan.to_write]
+    attributes_changed = [dest for plan in plans for dest in set_attributes(module, plan, diffs)]
+    sha256 = dict((dest, sha) for plan in plans for dest, sha in plan.content.items())
     result = dict(changed=bool(installed or attributes_changed), installed=installed,
-                  attributes_changed=attributes_changed, sha256=content, cached=cached, downloaded=downloaded)
+                  attributes_changed=attributes_changed, sha256=sha256,
+                  downloaded=any(plan.downloaded for plan in plans))
+    if params['artifacts'] is None:
+        result['cached'] = plans[0].cached
+    else:
+        result['artifacts'] = [dict(name=plan.name, version=plan.version, cached=plan.cached, downloaded=plan.downloaded,
+                                    paths=[dest for dest, _member in plan.targets],
+                                    installed=[dest for dest, _member in plan.to_write]) for plan in plans]
     if module._diff:
         result['diff'] = diffs
     module.exit_json(**result)

@@ -43,7 +43,15 @@ def test_apply_names():
     assert kubectl.resource_names('ippool.crd.projectcalico.org/default-ipv4\nconfigmap/calico-config\n') == [
         'ippool.crd.projectcalico.org/default-ipv4', 'configmap/calico-config']
     assert kubectl.resource_names('') == []
-    assert kubectl.resource_names(out) == ['ippool.crd.projectcalico.org/default-ipv4 serverside-applied']
+    # Without -o name (or with a dry run's note) the name is still the first word.
+    assert kubectl.resource_names(out) == ['ippool.crd.projectcalico.org/default-ipv4']
+    assert kubectl.resource_names('bgppeer.crd.projectcalico.org/tor (server dry run)\n') == [
+        'bgppeer.crd.projectcalico.org/tor']
+
+
+def test_file_flags_of_one_path_or_several():
+    assert kubectl.file_flags('/a.yaml') == ['-f', '/a.yaml']
+    assert kubectl.file_flags(['/a.yaml', '/b']) == ['-f', '/a.yaml', '-f', '/b']
 
 
 def test_objects_go_into_one_list_and_each_needs_its_identity():

@@ -306,3 +306,64 @@ def test_members_as_a_list_go_to_the_install_dir_under_their_base_names(run_modu
     assert 'members is a list: give install_dir' in without_dir['msg']
     both = run_module('artifact_install', expect_failure=True, **dict(same, install_dir=str(tmp_path)))
     assert 'install_dir goes with members given as a list' in both['msg']
+
+
+def entries(repo, tmp_path, runc_sha256=None):
+    """runc, a plain binary, and containerd, an archive, as the caas.platform.artifacts lookup returns them."""
+    return [dict(name='runc', version='1.4.3', layer='runtime', path=RUNC_PATH, members=[],
+                 url='%s/files/%s' % (repo.url, RUNC_PATH), sha256=runc_sha256 or sha256(repo.content[RUNC_PATH])),
+            dict(name='containerd', version='2.3.7', layer='runtime', path=CONTAINERD_PATH,
+                 members=['bin/containerd', 'bin/ctr'], url='%s/files/%s' % (repo.url, CONTAINERD_PATH),
+                 sha256=sha256(repo.content[CONTAINERD_PATH]))]
+
+
+def several(repo, pki, tmp_path, **args):
+    return dict(dict(artifacts=entries(repo, tmp_path), install_dir=str(tmp_path / 'bin'),
+                     install_dirs={'runc': str(tmp_path / 'sbin')}, cache_dir=str(tmp_path / 'cache'),
+                     ca_path=pki['ca'], owner=USER, group=GROUP), **args)
+
+
+def test_several_artifacts_install_in_one_run_and_rerun_reading_nothing(run_module, repo, pki, tmp_path, log):
+    (tmp_path / 'bin').mkdir()
+    (tmp_path / 'sbin').mkdir()
+    runc_dest, ctr = tmp_path / 'sbin' / 'runc', tmp_path / 'bin' / 'ctr'
+    first = run_module('artifact_install', **several(repo, pki, tmp_path))
+    assert first['changed'] and sorted(first['installed']) == sorted(
+        [str(runc_dest), str(tmp_path / 'bin' / 'containerd'), str(ctr)])
+    assert runc_dest.read_bytes() == repo.content[RUNC_PATH]
+    assert ctr.read_bytes() == repo.content['members']['containerd']['bin/ctr']
+    assert [(a['name'], a['downloaded']) for a in first['artifacts']] == [('runc', True), ('containerd', True)]
+    assert first['artifacts'][0]['paths'] == [str(runc_dest)]
+    assert 'cached' not in first and sorted(p for _m, p, _s in log) == sorted(
+        ['/files/' + RUNC_PATH, '/files/' + CONTAINERD_PATH])
+
+    del log[:]
+    second = run_module('artifact_install', **several(repo, pki, tmp_path))
+    assert second['changed'] is False and second['installed'] == [] and second['downloaded'] is False and log == []
+
+
+def test_several_artifacts_one_bad_checksum_installs_none(run_module, repo, pki, tmp_path):
+    (tmp_path / 'bin').mkdir()
+    (tmp_path / 'sbin').mkdir()
+    args = several(repo, pki, tmp_path)
+    # containerd, listed second, is good; runc's checksum is not: neither is installed.
+    args['artifacts'] = entries(repo, tmp_path, runc_sha256='0' * 64)
+    result = run_module('artifact_install', expect_failure=True, **args)
+    assert 'artifact runc 1.4.3' in result['msg'] and result['msg'].endswith('Nothing was installed.')
+    assert tree(tmp_path / 'bin') == [] and tree(tmp_path / 'sbin') == []
+
+
+def test_several_artifacts_refuse_bad_entries_and_a_shared_destination(run_module, repo, pki, tmp_path):
+    args = several(repo, pki, tmp_path)
+    args['artifacts'] = [dict(entries(repo, tmp_path)[0], url='')]
+    assert 'artifacts[0] (runc) has no url' in run_module('artifact_install', expect_failure=True, **args)['msg']
+    no_dir = run_module('artifact_install', expect_failure=True, **dict(several(repo, pki, tmp_path), install_dir=None,
+                                                                       install_dirs={}))
+    assert 'artifact runc: give install_dir, or install_dirs[runc]' in no_dir['msg']
+    twice = dict(several(repo, pki, tmp_path), install_dirs={})
+    twice['artifacts'] = entries(repo, tmp_path) + [dict(entries(repo, tmp_path)[0], version='1.4.4')]
+    assert 'more than one artifact or member would be installed as %s' % (tmp_path / 'bin' / 'runc') in run_module(
+        'artifact_install', expect_failure=True, **twice)['msg']
+    both = run_module('artifact_install', expect_failure=True, **dict(several(repo, pki, tmp_path), name='runc'))
+    assert 'mutually exclusive' in both['msg']
+    assert not (tmp_path / 'bin').exists()

@@ -54,5 +54,13 @@ def test_src_must_be_a_file_and_one_of_src_or_definition(run_module, kubectl_pat
     assert result['msg'] == 'src %s is not a file on this node' % (tmp_path / 'missing.yaml')
     result = run_module('kubectl_apply', expect_failure=True, kubectl_path=kubectl_path)
     assert 'one of the following is required: definition, src' in result['msg']
-    result = run_module('kubectl_apply', expect_failure=True, src='/etc/hostname', definition=[CONFIG_MAP])
-    assert 'mutually exclusive: definition|src' in result['msg']
+    # Every src is checked before kubectl runs (an unreachable cluster would fail it otherwise).
+    result = run_module('kubectl_apply', expect_failure=True, src=['/etc/hostname', str(tmp_path / 'missing.yaml')],
+                        definition=[CONFIG_MAP], kubectl_path=kubectl_path, kubeconfig=unreachable_cluster)
+    assert result['msg'] == 'src %s is not a file on this node' % (tmp_path / 'missing.yaml')
+
+
+def test_a_wait_names_its_resource(run_module, kubectl_path, unreachable_cluster):
+    result = run_module('kubectl_apply', expect_failure=True, definition=[CONFIG_MAP], wait=[{'for': 'condition=Ready'}],
+                        kubectl_path=kubectl_path, kubeconfig=unreachable_cluster)
+    assert 'resource' in result['msg'] and 'wait' in result['msg']
