@@ -63,6 +63,11 @@ options:
       validate:
         description: A command run on the new content before it is used; C(%s) is replaced by its temporary path.
         type: str
+      tag:
+        description:
+          - A name for what reads the path (C(sshd), C(containerd)), returned in RV(changed_tags) when the path
+            changed. A handler asks for its tag instead of matching paths.
+        type: str
 author:
   - caas.platform maintainers (@caas-platform)
 attributes:
@@ -94,6 +99,14 @@ EXAMPLES = r"""
       - {path: /etc/shadow-, state: attributes, owner: root, group: shadow, mode: "0640"}
       - {path: /etc/cron.deny, state: absent}
 
+- name: Configuration a service reads, tagged so that its handler acts only on its own files
+  caas.platform.files:
+    items:
+      - {path: /etc/chrony/chrony.conf, content: "{{ lookup('ansible.builtin.template', 'chrony.conf.j2') }}", tag: chrony}
+      - {path: /etc/modules-load.d/caas.conf, content: "br_netfilter\n"}
+  register: node_files
+  notify: Restart chrony  # whose when is "'chrony' in node_files.changed_tags"
+
 - name: A file checked before it is used
   caas.platform.files:
     items:
@@ -110,6 +123,12 @@ changed_paths:
   type: list
   elements: str
   sample: [/etc/issue.net, /etc/login.defs]
+changed_tags:
+  description: The O(items[].tag) of the items that changed (or would in check mode), each once, in the items' order.
+  returned: always
+  type: list
+  elements: str
+  sample: [chrony]
 missing_paths:
   description: The paths of C(attributes) items that do not exist (and were skipped).
   returned: always
@@ -199,21 +218,25 @@ def main():
                 group=dict(type='str'),
                 mode=dict(type='str'),
                 validate=dict(type='str'),
+                tag=dict(type='str'),
             ),
             mutually_exclusive=[('content', 'secret_content', 'settings')],
         )),
         supports_check_mode=True,
     )
-    changed_paths, missing_paths, diffs = [], [], []
+    changed_paths, changed_tags, missing_paths, diffs = [], [], [], []
     for item in module.params['items']:
         changed, diff = apply_item(module, item)
         if changed is None:
             missing_paths.append(item['path'])
         elif changed:
             changed_paths.append(item['path'])
+            if item['tag'] and item['tag'] not in changed_tags:
+                changed_tags.append(item['tag'])
             if diff:
                 diffs.append(diff)
-    result = dict(changed=bool(changed_paths), changed_paths=changed_paths, missing_paths=missing_paths)
+    result = dict(changed=bool(changed_paths), changed_paths=changed_paths, changed_tags=changed_tags,
+                  missing_paths=missing_paths)
     if module._diff:
         result['diff'] = diffs
     module.exit_json(**result)

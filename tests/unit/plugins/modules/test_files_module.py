@@ -78,3 +78,17 @@ def test_secret_content_is_never_shown(run_module, tmp_path):
     assert changed['changed'] and 'another key' not in repr(changed) and 'c2VjcmV0' not in repr(changed)
     assert target.read_text() == secret
     assert run_module('files', items=items)['changed'] is False
+
+
+def test_changed_tags_name_what_reads_the_changed_paths_once_each(run_module, tmp_path):
+    (tmp_path / 'same.conf').write_text('same\n')
+    items = [{'path': str(tmp_path / 'rules.d'), 'state': 'directory', 'tag': 'auditd'},
+             {'path': str(tmp_path / 'rules.d' / 'a.rules'), 'content': '-w /etc\n', 'tag': 'auditd'},
+             {'path': str(tmp_path / 'same.conf'), 'content': 'same\n', 'tag': 'journald'},
+             {'path': str(tmp_path / 'untagged'), 'content': 'x\n'}]
+    first = run_module('files', items=items)
+    assert first['changed_tags'] == ['auditd']
+    assert run_module('files', items=items)['changed_tags'] == []
+    (tmp_path / 'same.conf').write_text('edited\n')
+    check = run_module('files', items=items, _ansible_check_mode=True)
+    assert check['changed_tags'] == ['journald'] and (tmp_path / 'same.conf').read_text() == 'edited\n'
