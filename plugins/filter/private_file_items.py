@@ -11,7 +11,7 @@ version_added: 0.1.0
 description:
   - Takes paths (keys, certificates and configuration files that others wrote, such as kubeadm or sshd) and returns one
     M(caas.platform.files) item per path that gives the file owner C(root), group C(root) and mode C(0600)
-    (C(state=attributes): the content is left alone, and a path with nothing there is skipped).
+    (C(state) C(attributes), so the content is left alone, and a path with nothing there is skipped).
   - The one place for the rule that the CIS benchmarks ask of such files.
 options:
   _input:
@@ -29,7 +29,8 @@ EXAMPLES = r"""
 
 RETURN = r"""
 _value:
-  description: One item per path, C({path, state: attributes, owner: root, group: root, mode: "0600"}), in order.
+  description: One item per path, in order, with C(path), C(state) C(attributes), C(owner) and C(group) C(root), and
+    C(mode) C(0600).
   type: list
   elements: dict
 """

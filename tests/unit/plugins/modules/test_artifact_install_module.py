@@ -357,8 +357,8 @@ def test_several_artifacts_refuse_bad_entries_and_a_shared_destination(run_modul
     args = several(repo, pki, tmp_path)
     args['artifacts'] = [dict(entries(repo, tmp_path)[0], url='')]
     assert 'artifacts[0] (runc) has no url' in run_module('artifact_install', expect_failure=True, **args)['msg']
-    no_dir = run_module('artifact_install', expect_failure=True, **dict(several(repo, pki, tmp_path), install_dir=None,
-                                                                       install_dirs={}))
+    no_dir = run_module('artifact_install', expect_failure=True,
+                        **dict(several(repo, pki, tmp_path), install_dir=None, install_dirs={}))
     assert 'artifact runc: give install_dir, or install_dirs[runc]' in no_dir['msg']
     twice = dict(several(repo, pki, tmp_path), install_dirs={})
     twice['artifacts'] = entries(repo, tmp_path) + [dict(entries(repo, tmp_path)[0], version='1.4.4')]
