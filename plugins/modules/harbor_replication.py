@@ -75,6 +75,13 @@ options:
     description: Start the policy once in this run.
     type: bool
     default: false
+  run_when_changed:
+    description:
+      - Start the policy once in this run only when this task made it or changed it, so that a second run with the
+        same settings starts nothing (the policy's own trigger runs it from then on).
+      - With O(run), the policy is started whatever.
+    type: bool
+    default: false
   wait:
     description: With O(run), wait until the execution has finished.
     type: bool
@@ -114,6 +121,20 @@ EXAMPLES = r"""
     repositories: team-a/**
     tags: "v*"
     trigger: event_based
+
+- name: Pull the mirror's images hourly, and once now when the policy is new or changed (waited for)
+  caas.platform.harbor_replication:
+    url: https://registry.example.com
+    username: admin
+    password: "{{ harbor_admin_password }}"
+    name: publish-platform
+    direction: pull
+    registry: platform-source
+    destination_namespace: platform
+    trigger: scheduled
+    cron: "0 0 * * * *"
+    run_when_changed: true
+    timeout: 900
 """
 
 RETURN = r"""
@@ -195,6 +216,7 @@ def main():
         replicate_deletion=dict(type='bool', default=False),
         enabled=dict(type='bool', default=True),
         run=dict(type='bool', default=False),
+        run_when_changed=dict(type='bool', default=False),
         wait=dict(type='bool', default=True),
         timeout=dict(type='int', default=600),
     )
@@ -242,7 +264,7 @@ def main():
                         client.request('POST', '/replication/policies', body=body, expect=(201,))
                     policy = find_policy(client, params['name'])
             after = comparable(policy) if policy and not module.check_mode else wanted
-            if params['run']:
+            if params['run'] or (params['run_when_changed'] and changed):
                 changed = True
                 if not module.check_mode:
                     _status, headers, _body = client.request('POST', '/replication/executions',
