@@ -17,6 +17,9 @@ description:
   - The run (O(play_hosts)) has every node of the group C(control_plane_group), unless new nodes join through
     C(control_plane_join_through), a running node of the group outside the run; stacked etcd needs an odd number of
     control-plane nodes; external etcd a group C(control_plane_etcd_group) that is not empty.
+  - With O(encryption_checksums), the one encryption key - nodes whose encryption configurations differ are refused
+    (Secrets written through one API server could not be read through another), and so is a
+    C(control_plane_encryption_provider) other than O(encryption_provider), the one the running cluster encrypts with.
 options:
   _input:
     description: The settings, by name (every one named above).
@@ -37,6 +40,25 @@ options:
     type: list
     elements: str
     default: []
+  encryption_holders:
+    description: The control-plane nodes that have an encryption configuration.
+    type: list
+    elements: str
+    default: []
+  encryption_checksums:
+    description: The distinct sha256 of the encryption configurations the nodes have (and the node new nodes join
+      through); empty when no node has one.
+    type: list
+    elements: str
+    default: []
+  encryption_provider:
+    description: The first provider of the encryption configuration the nodes have; empty when no node has one.
+    type: str
+    default: ''
+  encryption_config:
+    description: The path of the API server's encryption configuration on the nodes, for the message.
+    type: str
+    default: encryption.yaml
 """
 
 EXAMPLES = r"""
@@ -63,19 +85,14 @@ import re
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.caas.platform.plugins.plugin_utils.settings import whole_number
+
 PSA_LEVELS = ('privileged', 'baseline', 'restricted')
 PSA_SETTINGS = ('control_plane_pod_security_enforce', 'control_plane_pod_security_audit',
                 'control_plane_pod_security_warn')
 AUDIT_LIMITS = ('control_plane_audit_log_maxage', 'control_plane_audit_log_maxbackup', 'control_plane_audit_log_maxsize')
 ENDPOINT = re.compile(r'^[^:]+:[0-9]+$')
 FIX = 'Fix it in group_vars (docs/kubernetes.md).'
-
-
-def _whole(value):
-    try:
-        return int(str(value).strip())
-    except ValueError:
-        return None
 
 
 def setting_problems(settings):
@@ -94,7 +111,7 @@ def setting_problems(settings):
         problems.append('control_plane_endpoint is %r: it must be host:port (the API VIP and its port). %s'
                         % (endpoint, FIX))
     for name in AUDIT_LIMITS:
-        if (_whole(settings.get(name)) or 0) < 1:
+        if (whole_number(settings.get(name)) or 0) < 1:
             problems.append('%s is %r: it must be a whole number of at least 1. %s' % (name, settings.get(name), FIX))
     return problems
 
@@ -121,11 +138,28 @@ def run_problems(settings, control_plane_hosts, play_hosts, etcd_hosts):
     return problems
 
 
-def control_plane_problems(settings, control_plane_hosts, play_hosts, etcd_hosts=None):
+def encryption_problems(settings, holders, checksums, provider, config):
+    if len(set(checksums)) > 1:
+        return ['The control-plane nodes %s have different %s files: Secrets encrypted through one API server cannot '
+                'be read through another. Nothing was changed. Keep the file of the node that has run longest, copy it '
+                'to the others (0600 root), restart their API servers, then run this again (docs/kubernetes.md, '
+                'encryption at rest).' % (', '.join(holders), config)]
+    wanted = settings.get('control_plane_encryption_provider')
+    if provider and provider != wanted:
+        return ['control_plane_encryption_provider is %s, but the cluster encrypts Secrets with %s. Changing it is a key '
+                'rotation (every Secret rewritten), not a setting: keep %s, or rotate as docs/kubernetes.md says.'
+                % (wanted, provider, provider)]
+    return []
+
+
+def control_plane_problems(settings, control_plane_hosts, play_hosts, etcd_hosts=None, encryption_holders=None,
+                           encryption_checksums=None, encryption_provider='', encryption_config='encryption.yaml'):
     if not hasattr(settings, 'get'):
         raise AnsibleFilterError('control_plane_problems expects the settings by name, a dict; got %r' % (settings,))
-    return setting_problems(settings) + run_problems(settings, list(control_plane_hosts), list(play_hosts),
-                                                     list(etcd_hosts or []))
+    return (setting_problems(settings)
+            + run_problems(settings, list(control_plane_hosts), list(play_hosts), list(etcd_hosts or []))
+            + encryption_problems(settings, list(encryption_holders or []), list(encryption_checksums or []),
+                                  encryption_provider or '', encryption_config))
 
 
 class FilterModule(object):

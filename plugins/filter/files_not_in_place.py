@@ -13,15 +13,24 @@ description:
     C(group), C(mode) and C(sha256), or null when nothing is there) and the wanted attributes per path; returns
     the paths that are missing or differ in any wanted attribute, sorted. A role asks it whether the read shows
     its files in place, and skips the tasks that would write them when the list is empty.
+  - With O(present_only), a missing path is not reported - for files another program writes, whose attributes only are
+    the role's (kubeadm's certificates, absent when the topology has none of that kind).
 options:
   _input:
     description: The read's C(files) (path to its attributes, or null).
     type: dict
     required: true
   wanted:
-    description: Path to the attributes it must have; only the attributes named are compared.
-    type: dict
+    description:
+      - Path to the attributes it must have; only the attributes named are compared.
+      - Or the O(caas.platform.files#module:items) that would put them in place (each with C(path)); their C(owner),
+        C(group) and C(mode) are compared.
+    type: raw
     required: true
+  present_only:
+    description: Report only the paths that are there and differ, not the missing ones.
+    type: bool
+    default: false
 """
 
 EXAMPLES = r"""
@@ -43,12 +52,22 @@ _value:
 from ansible.errors import AnsibleFilterError
 
 
-def files_not_in_place(found, wanted):
+# What a files item says of a path that a read reports too.
+ITEM_ATTRIBUTES = ('owner', 'group', 'mode')
+
+
+def files_not_in_place(found, wanted, present_only=False):
+    if isinstance(wanted, list) and all(hasattr(item, 'get') and item.get('path') for item in wanted):
+        wanted = dict((item['path'], dict((key, item[key]) for key in ITEM_ATTRIBUTES if key in item)) for item in wanted)
     if not hasattr(found, 'get') or not hasattr(wanted, 'items'):
         raise AnsibleFilterError('files_not_in_place expects the files a read returned and a dict of wanted '
-                                 'attributes per path, got %r and %r' % (found, wanted))
-    return sorted(path for path, attributes in wanted.items()
-                  if not found.get(path) or any(found[path].get(key) != value for key, value in attributes.items()))
+                                 'attributes per path (or files items), got %r and %r' % (found, wanted))
+
+    def differs(path, attributes):
+        if not found.get(path):
+            return not present_only
+        return any(found[path].get(key) != value for key, value in attributes.items())
+    return sorted(path for path, attributes in wanted.items() if differs(path, attributes))
 
 
 class FilterModule(object):

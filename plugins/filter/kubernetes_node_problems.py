@@ -41,17 +41,12 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.caas.platform.plugins.plugin_utils.settings import whole_number
+
 POSITIVE = ('kubernetes_node_pod_pids_limit', 'kubernetes_node_max_pods', 'kubernetes_node_event_record_qps')
 GC_HIGH = 'kubernetes_node_image_gc_high_threshold_percent'
 GC_LOW = 'kubernetes_node_image_gc_low_threshold_percent'
 GC_DEFAULTS = "(the kubelet's defaults: high 85, low 80)"
-
-
-def _int(value):
-    try:
-        return int(str(value).strip())
-    except ValueError:
-        return None
 
 
 def _percent(value):
@@ -68,7 +63,7 @@ def kubernetes_node_problems(settings):
                         'files repository. Fix: set caas_files_repo_url in group_vars (docs/artifacts.md).')
     for name in POSITIVE:
         value = settings.get(name)
-        if (_int(value) or 0) <= 0:
+        if (whole_number(value) or 0) <= 0:
             unlimited = ' (0 would be unlimited, CIS 4.2.8)' if name == 'kubernetes_node_event_record_qps' else ''
             problems.append('%s is %s: it must be positive%s. Fix: set a positive number in group_vars '
                             '(docs/kubernetes.md).' % (name, value, unlimited))

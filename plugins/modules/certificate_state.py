@@ -20,7 +20,7 @@ description:
   - Changes nothing on the host and never returns a key's content.
 options:
   ca:
-    description: The CA certificate that must have signed every certificate.
+    description: The CA certificate that must have signed every certificate whose O(certificates[].ca) is omitted.
     type: path
     required: true
   certificates:
@@ -37,6 +37,10 @@ options:
         description: Its private key (PEM, unencrypted).
         type: path
         required: true
+      ca:
+        description: The CA certificate that must have signed this one, when not O(ca) (another CA's client
+          certificate, read in the same round trip).
+        type: path
       common_name:
         description: The wanted common name; not checked when omitted.
         type: str
@@ -237,6 +241,7 @@ def main():
             certificates=dict(type='list', elements='dict', default=[], options=dict(
                 path=dict(type='path', required=True),
                 key=dict(type='path', required=True, no_log=False),
+                ca=dict(type='path'),
                 common_name=dict(type='str'),
                 sans=dict(type='list', elements='str', default=[]),
                 usages=dict(type='list', elements='str', default=[]),
@@ -253,10 +258,11 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    ca_pem = read_file(params['ca'], binary=True)
+    cas = dict((path, read_file(path, binary=True))
+               for path in set([params['ca']] + [want['ca'] for want in params['certificates'] if want['ca']]))
     module.exit_json(
         changed=False,
-        certificates=[judge(module, want, ca_pem) for want in params['certificates']],
+        certificates=[judge(module, want, cas[want['ca'] or params['ca']]) for want in params['certificates']],
         files=dict((path, file_report(path)) for path in params['files']),
     )
 

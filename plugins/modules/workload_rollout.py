@@ -19,7 +19,9 @@ description:
     once. The StatefulSet starts it again from the current template, with the same volumes. A pod of the current
     template is never deleted. When that template is broken too, the wait ends at O(timeout), naming the pod and
     its reason.
-  - Changed only when a pod was replaced.
+  - With O(restart), first starts every pod of the workloads again (C(kubectl rollout restart)), as when credentials
+    the pods read at start have changed, then waits for the new pods.
+  - Changed only when a pod was replaced, or the workloads restarted.
 options:
   namespace:
     description: The workloads' namespace.
@@ -35,6 +37,10 @@ options:
     description: Seconds to wait for every workload.
     type: int
     default: 600
+  restart:
+    description: Restart the workloads (C(kubectl rollout restart)) before waiting; every one of them must exist.
+    type: bool
+    default: false
   stuck_reasons:
     description: The reasons a container waits for that mark its pod as stuck.
     type: list
@@ -51,7 +57,8 @@ attributes:
   check_mode:
     support: full
     description: Reads the workloads and their pods once, without waiting, and reports the pods it would replace
-      (a workload that does not exist yet as not rolled out); deletes nothing.
+      (a workload that does not exist yet as not rolled out) and the restart O(restart) asks for; deletes and restarts
+      nothing.
   diff_mode:
     support: none
     description: What it replaces is in RV(replaced); there is no object of its own to compare.
@@ -66,6 +73,12 @@ seealso:
 """
 
 EXAMPLES = r"""
+- name: Start Harbor's core and registry again (their credentials changed), and wait for the new pods
+  caas.platform.workload_rollout:
+    namespace: harbor
+    workloads: [deployment/harbor-core, deployment/harbor-registry]
+    restart: true
+
 - name: Wait for Harbor's database and core; a database pod stuck on a broken older template is started again
   caas.platform.workload_rollout:
     namespace: harbor
@@ -80,6 +93,12 @@ workloads:
   type: list
   elements: dict
   sample: [{kind: StatefulSet, name: harbor-database, desired: 1, ready: 1, rolled_out: true}]
+restarted:
+  description: The workloads restarted (in check mode, that would be) with O(restart), each C(<kind>/<name>).
+  returned: always
+  type: list
+  elements: str
+  sample: [deployment/harbor-core]
 replaced:
   description: The pods deleted (in check mode, that would be) so their StatefulSet starts them from its current
     template - C(pod), C(revision) (the old one), C(reason).
@@ -141,6 +160,7 @@ def main():
         namespace=dict(type='str', required=True),
         workloads=dict(type='list', elements='str', required=True),
         timeout=dict(type='int', default=600),
+        restart=dict(type='bool', default=False),
         stuck_reasons=dict(type='list', elements='str', default=[
             'CrashLoopBackOff', 'ImagePullBackOff', 'ErrImagePull', 'InvalidImageName', 'CreateContainerConfigError',
             'CreateContainerError', 'RunContainerError']),
@@ -155,8 +175,13 @@ def main():
                          % params['timeout'])
     kubectl = base_argv(params['kubectl_path'], params['kubeconfig'])
     replaced, deleted = [], set()
+    to_restart = ['%s/%s' % (kind.lower(), name) for kind, name in workloads] if params['restart'] else []
+    restarted = to_restart if module.check_mode else []
     deadline = time.monotonic() + params['timeout']
     try:
+        if to_restart and not module.check_mode:
+            checked(module, kubectl + ['-n', params['namespace'], 'rollout', 'restart'] + to_restart)
+            restarted = to_restart
         while True:
             objects, pods = read(module, kubectl, params['namespace'], workloads)
             states = [state_of(key, obj) for key, obj in zip(workloads, objects)]
@@ -164,7 +189,7 @@ def main():
             if missing and not module.check_mode:
                 module.fail_json(msg='%s does not exist in namespace %s: apply it before waiting for it.'
                                  % (', '.join('%s/%s' % key for key in missing), params['namespace']),
-                                 changed=bool(replaced), replaced=replaced)
+                                 changed=bool(replaced), replaced=replaced, restarted=restarted)
             for sts in (o for o in objects if o and o.get('kind') == 'StatefulSet'):
                 for pod in stuck_pods(sts, pods, params['stuck_reasons']):
                     if pod['current'] or pod['pod'] in deleted:
@@ -179,9 +204,10 @@ def main():
                 break
             time.sleep(POLL_SECONDS)
     except CommandError as exc:
-        module.fail_json(msg='the workloads could not be read or a stuck pod deleted: %s' % exc,
-                         changed=bool(replaced) and not module.check_mode, replaced=replaced)
-    result = dict(changed=bool(replaced), workloads=states, replaced=replaced)
+        module.fail_json(msg='the workloads could not be restarted, read or a stuck pod deleted: %s' % exc,
+                         changed=bool(replaced or restarted) and not module.check_mode, replaced=replaced,
+                         restarted=restarted)
+    result = dict(changed=bool(replaced or restarted), workloads=states, replaced=replaced, restarted=restarted)
     if not done and not module.check_mode:
         waiting = ['%s/%s (%s)' % (s['kind'], s['name'], s['waiting_for']) for s in states if not s['rolled_out']]
         stuck = ['%s: %s' % (p['pod'], p['reason'])

@@ -59,3 +59,29 @@ def test_the_etcd_topology_needs_an_odd_control_plane_or_an_etcd_group():
 def test_settings_that_are_not_a_dict_are_refused():
     with pytest.raises(AnsibleFilterError, match='expects the settings by name'):
         control_plane_problems(['control_plane'], CPS, CPS)
+
+
+def test_one_encryption_key_of_the_provider_set_passes():
+    assert control_plane_problems(GOOD, CPS, CPS, ['etcd1'], encryption_holders=CPS, encryption_checksums=['a1'],
+                                  encryption_provider='aescbc') == []
+    # Before the first run no node has a key: the role makes one.
+    assert control_plane_problems(GOOD, CPS, CPS, ['etcd1'], encryption_checksums=[]) == []
+
+
+def test_nodes_with_different_encryption_keys_are_refused():
+    problems = control_plane_problems(GOOD, CPS, CPS, ['etcd1'], encryption_holders=['cp1', 'cp2'],
+                                      encryption_checksums=['a1', 'b2'], encryption_provider='aescbc',
+                                      encryption_config='/etc/kubernetes/apiserver/encryption.yaml')
+    assert problems == [
+        'The control-plane nodes cp1, cp2 have different /etc/kubernetes/apiserver/encryption.yaml files: Secrets '
+        'encrypted through one API server cannot be read through another. Nothing was changed. Keep the file of the '
+        'node that has run longest, copy it to the others (0600 root), restart their API servers, then run this again '
+        '(docs/kubernetes.md, encryption at rest).']
+
+
+def test_a_new_encryption_provider_for_a_running_cluster_is_refused():
+    problems = control_plane_problems(dict(GOOD, control_plane_encryption_provider='secretbox'), CPS, CPS, ['etcd1'],
+                                      encryption_holders=CPS, encryption_checksums=['a1'], encryption_provider='aescbc')
+    assert problems == [
+        'control_plane_encryption_provider is secretbox, but the cluster encrypts Secrets with aescbc. Changing it is a '
+        'key rotation (every Secret rewritten), not a setting: keep aescbc, or rotate as docs/kubernetes.md says.']

@@ -29,6 +29,21 @@ def test_missing_and_different_paths_are_listed_sorted():
                                                  '/not/read']
 
 
+def test_with_present_only_a_missing_path_is_not_listed():
+    wanted = {'/etc/kubernetes/pki/etcd/ca.crt': {'mode': '0600'}, '/etc/kubernetes/pki/etcd': {'type': 'directory'},
+              '/not/read': {'mode': '0600'}}
+    assert files_not_in_place(FOUND, wanted, present_only=True) == ['/etc/kubernetes/pki/etcd/ca.crt']
+    assert files_not_in_place(FOUND, {'/not/read': {}}, present_only=True) == []
+
+
+def test_files_items_are_compared_by_owner_group_and_mode():
+    items = [{'path': '/etc/kubernetes/pki/etcd/ca.crt', 'state': 'attributes', 'owner': 'root', 'group': 'root',
+              'mode': '0600'},
+             {'path': '/etc/kubernetes/pki', 'state': 'directory', 'owner': 'root', 'mode': '0755'}]
+    assert files_not_in_place(FOUND, items) == ['/etc/kubernetes/pki/etcd/ca.crt']
+    assert files_not_in_place(FOUND, items[1:]) == []
+
+
 def test_a_different_sha256_is_not_in_place():
     assert files_not_in_place(FOUND, {'/etc/kubernetes/pki/etcd/ca.crt': {'sha256': 'cd' * 32}}) == [
         '/etc/kubernetes/pki/etcd/ca.crt']

@@ -125,6 +125,17 @@ def test_a_certificate_of_another_ca_or_another_key(run_module, pki):
     assert reasons(run_module, directory, want(directory, 'peer')) == [['it does not match its private key']]
 
 
+def test_a_certificate_of_another_ca_is_judged_against_its_own_ca_in_the_same_read(run_module, pki):
+    directory, _ca = pki
+    etcd = directory / 'etcd'
+    etcd.mkdir()
+    issue(etcd, 'client', make_ca(etcd, common_name='etcd-ca-2'))
+    client = want(etcd, 'client', ca=str(etcd / 'ca.crt'))
+    assert reasons(run_module, directory, want(directory, 'server'), client) == [[], []]
+    # Against the module's CA it would be refused.
+    assert reasons(run_module, directory, dict(client, ca=None)) == [['the CA did not sign it']]
+
+
 def test_an_rsa_ca_is_checked_too(run_module, tmp_path):
     ca = make_ca(tmp_path, key=rsa.generate_private_key(public_exponent=65537, key_size=2048))
     issue(tmp_path, 'server', ca)

@@ -29,6 +29,17 @@ def test_an_unreachable_cluster_is_reported_with_kubectls_error(run_module, kube
     result = run_module('workload_rollout', expect_failure=True, namespace='harbor', api_wait=1,
                         workloads=['statefulset/harbor-database'], kubectl_path=kubectl_path,
                         kubeconfig=unreachable_cluster, _ansible_check_mode=check_mode)
-    assert result['msg'].startswith('the workloads could not be read or a stuck pod deleted: kubectl ')
+    assert result['msg'].startswith('the workloads could not be restarted, read or a stuck pod deleted: kubectl ')
     assert 'The connection to the server 127.0.0.1:1 was refused' in result['msg']
     assert result['replaced'] == [] and not result['changed']
+
+
+@pytest.mark.parametrize('check_mode', [False, True])
+def test_a_restart_the_cluster_refuses_is_reported_unchanged(run_module, kubectl_path, unreachable_cluster, check_mode):
+    result = run_module('workload_rollout', expect_failure=True, namespace='harbor', api_wait=1, restart=True,
+                        workloads=['deployment/harbor-core', 'sts/harbor-database'], kubectl_path=kubectl_path,
+                        kubeconfig=unreachable_cluster, _ansible_check_mode=check_mode)
+    assert 'The connection to the server 127.0.0.1:1 was refused' in result['msg']
+    assert not result['changed'] and result['replaced'] == []
+    # In check mode nothing runs kubectl rollout restart: the restart is what would be done.
+    assert result['restarted'] == (['deployment/harbor-core', 'statefulset/harbor-database'] if check_mode else [])
