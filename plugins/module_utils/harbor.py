@@ -54,6 +54,15 @@ class HarborError(Exception):
         self.code = code
 
 
+class HarborRefused(HarborError):
+    """What the options ask is refused (Harbor could not take it, or it would lose something): the message names the
+    fix; fields are what the module's failure reports beside it (the state found, for one)."""
+
+    def __init__(self, message, **fields):
+        super().__init__(message)
+        self.fields = fields
+
+
 def error_message(raw):
     """Harbor's messages from an error body (``{"errors": [...]}``), or the body's start when it is not one."""
     try:
@@ -86,6 +95,11 @@ class HarborClient(object):
                                  'or neither (anonymous requests)')
         return cls(params['url'], params['username'], params['password'], params['ca_path'],
                    params['validate_certs'], params['timeout'])
+
+    def as_user(self, username, password):
+        """A client of the same Harbor logging in as another user (or none, with username None)."""
+        return HarborClient(self.base[:-len(API)], username, password, self.ca_path, self.validate_certs,
+                            self.timeout)
 
     def request(self, method, path, body=None, query=None, expect=(200,), headers=None):
         """(status, headers, document) of the request; raises HarborError when the status is not expected."""
@@ -226,9 +240,30 @@ def allowlist_problems(cves, expires_on, today, cves_name='cves', expires_name='
 # -- The modules' ends --------------------------------------------------------------------------------------------
 
 
+def failure_fields(exc):
+    """What a module's failure reports beside the message: a refusal's own fields, else the HTTP status and Harbor's
+    error code."""
+    if isinstance(exc, HarborRefused):
+        return dict(exc.fields)
+    return dict(status=exc.status, code=exc.code)
+
+
 def fail_with(module, exc):
-    """Harbor's error as the module's failure: its message, the HTTP status and Harbor's error code."""
-    module.fail_json(msg=str(exc), status=exc.status, code=exc.code)
+    """Harbor's error as the module's failure: its message with failure_fields."""
+    module.fail_json(msg=str(exc), **failure_fields(exc))
+
+
+def retried(action, seconds, interval=10, clock=time.monotonic, sleep=time.sleep):
+    """What action returns, asked again every interval seconds while it raises HarborError, until seconds have passed;
+    then its last error."""
+    deadline = clock() + seconds
+    while True:
+        try:
+            return action()
+        except HarborError:
+            if clock() + interval > deadline:
+                raise
+        sleep(interval)
 
 
 def exit_with(module, changed, name, before, after, **extra):

@@ -97,75 +97,22 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.caas.platform.plugins.module_utils.harbor import (
-    HarborClient, HarborError, allowlist_problems, argument_spec, exit_with, expiry_day, expiry_seconds, fail_with)
-
-SYSTEM = '/system/CVEAllowlist'
-
-
-def summary(allowlist):
-    """A Harbor allowlist (items of cve_id, expires_at) as the module compares and returns it."""
-    allowlist = allowlist or {}
-    return dict(cves=sorted(item.get('cve_id') for item in allowlist.get('items') or []),
-                expires_on=expiry_day(allowlist.get('expires_at')))
-
-
-def project_summary(project):
-    """A project's own allowlist, and whether it uses the system's instead (Harbor keeps "true" or "false" as text;
-    a project without the key uses the system allowlist)."""
-    uses_system = str((project.get('metadata') or {}).get('reuse_sys_cve_allowlist', 'true')).lower() == 'true'
-    return dict(summary(project.get('cve_allowlist')), use_system=uses_system)
-
-
-def problems(params, today):
-    """What is wrong with the wanted allowlist, each naming the option, the value and the fix."""
-    found = []
-    cves = params['cves']
-    if params['use_system'] and not params['project']:
-        found.append('use_system is true without a project: only a project can use the system allowlist; give '
-                     'project, or leave use_system false to set the system allowlist')
-    if params['use_system'] and cves:
-        found.append('cves has %d IDs while use_system is true: a project that uses the system allowlist has no '
-                     'list of its own to set; give cves: [] or use_system: false' % len(cves))
-    found.extend(allowlist_problems(cves, params['expires_on'], today))
-    return found
+    HarborClient, HarborError, argument_spec, exit_with, fail_with)
+from ansible_collections.caas.platform.plugins.module_utils.harbor_allowlists import (
+    allowlist_option_problems, allowlist_options, apply_allowlist)
 
 
 def main():
-    spec = argument_spec()
-    spec.update(project=dict(type='str'), cves=dict(type='list', elements='str', default=[]),
-                expires_on=dict(type='str', default=''), use_system=dict(type='bool', default=False))
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
-    params = module.params
-    found = problems(params, time.time())
+    module = AnsibleModule(argument_spec=dict(argument_spec(), **allowlist_options()), supports_check_mode=True)
+    found = allowlist_option_problems(module.params, time.time())
     if found:
         module.fail_json(msg='; '.join(found))
-    wanted = dict(cves=sorted(params['cves']), expires_on=params['expires_on'])
-    body = dict(items=[dict(cve_id=c) for c in params['cves']], expires_at=expiry_seconds(params['expires_on']))
     client = HarborClient.from_module(module)
     try:
-        if not params['project']:
-            before = summary(client.get(SYSTEM))
-            changed = before != wanted
-            if changed and not module.check_mode:
-                client.request('PUT', SYSTEM, body=body)
-                wanted = summary(client.get(SYSTEM))
-        else:
-            project = client.project(params['project'])
-            before = project_summary(project)
-            if params['use_system']:
-                wanted = dict(before, use_system=True)
-                update = dict(metadata=dict(reuse_sys_cve_allowlist='true'))
-            else:
-                wanted = dict(wanted, use_system=False)
-                update = dict(metadata=dict(reuse_sys_cve_allowlist='false'),
-                              cve_allowlist=dict(body, project_id=project['project_id']))
-            changed = before != wanted
-            if changed and not module.check_mode:
-                client.request('PUT', '/projects/%s' % project['project_id'], body=update)
-                wanted = project_summary(client.project(params['project']))
+        changed, before, after = apply_allowlist(client, module.params, module.check_mode)
     except HarborError as exc:
         fail_with(module, exc)
-    exit_with(module, changed, 'allowlist', before, wanted)
+    exit_with(module, changed, 'allowlist', before, after)
 
 
 if __name__ == '__main__':

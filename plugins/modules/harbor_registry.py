@@ -104,106 +104,16 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.caas.platform.plugins.module_utils.harbor import (
     HarborClient, HarborError, argument_spec, exit_with, fail_with)
-
-
-def find_registry(client, name):
-    return next((r for r in client.get_all('/registries', query={'q': 'name=%s' % name}) if r.get('name') == name), None)
-
-
-def summary(registry):
-    if not registry:
-        return {}
-    credential = registry.get('credential') or {}
-    return dict(id=registry.get('id'), name=registry.get('name'), type=registry.get('type'), url=registry.get('url'),
-                description=registry.get('description') or '', insecure=bool(registry.get('insecure')),
-                ca_certificate=registry.get('ca_certificate') or None,
-                access_key=credential.get('access_key') or None, status=registry.get('status'))
+from ansible_collections.caas.platform.plugins.module_utils.harbor_registries import (
+    REQUIRED_IF, REQUIRED_TOGETHER, apply_registry, registry_options)
 
 
 def main():
-    spec = argument_spec()
-    spec.update(
-        name=dict(type='str', required=True),
-        state=dict(type='str', choices=['present', 'absent'], default='present'),
-        type=dict(type='str', default='docker-registry', choices=[
-            'docker-registry', 'harbor', 'docker-hub', 'github-ghcr', 'google-gcr', 'aws-ecr', 'azure-acr', 'ali-acr',
-            'jfrog-artifactory', 'quay', 'gitlab', 'huawei-SWR', 'tencent-tcr', 'volcengine-cr']),
-        endpoint_url=dict(type='str'),
-        description=dict(type='str', default=''),
-        access_key=dict(type='str', no_log=False),
-        access_secret=dict(type='str', no_log=True),
-        update_secret=dict(type='str', choices=['on_create', 'always'], default='on_create'),
-        ca_certificate=dict(type='str'),
-        insecure=dict(type='bool', default=False),
-        ping=dict(type='bool', default=True),
-    )
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True,
-                           required_if=[('state', 'present', ('endpoint_url',))],
-                           required_together=[('access_key', 'access_secret')])
-    params = module.params
+    module = AnsibleModule(argument_spec=dict(argument_spec(), **registry_options()), supports_check_mode=True,
+                           required_if=REQUIRED_IF, required_together=REQUIRED_TOGETHER)
     client = HarborClient.from_module(module)
-    changed = False
     try:
-        registry = find_registry(client, params['name'])
-        before = summary(registry)
-        if params['state'] == 'absent':
-            if registry:
-                changed = True
-                if not module.check_mode:
-                    client.request('DELETE', '/registries/%s' % registry['id'])
-            registry = None
-        else:
-            ca = (params['ca_certificate'] or '').strip() or None
-            wanted = dict(url=params['endpoint_url'].rstrip('/'), description=params['description'],
-                          insecure=params['insecure'], ca_certificate=ca, access_key=params['access_key'] or None)
-            if registry and registry.get('type') != params['type']:
-                module.fail_json(msg='registry endpoint %s is of type %s, not %s: Harbor cannot change that; delete it '
-                                     'and make it again (projects and policies using it first)'
-                                     % (params['name'], registry.get('type'), params['type']), registry=before)
-            differs = dict((k, v) for k, v in wanted.items() if not registry or before.get(k) != v)
-            write_secret = not registry or params['update_secret'] == 'always'
-            reach = ('url', 'access_key', 'ca_certificate', 'insecure')
-            if params['ping'] and (not registry or any(k in differs for k in reach) or write_secret):
-                ping = dict(type=params['type'], url=wanted['url'], insecure=wanted['insecure'])
-                if ca:
-                    ping['ca_certificate'] = ca
-                if params['access_key']:
-                    ping.update(credential_type='basic', access_key=params['access_key'],
-                                access_secret=params['access_secret'])
-                try:
-                    client.request('POST', '/registries/ping', body=ping)
-                except HarborError as exc:
-                    module.fail_json(msg='Harbor cannot reach registry %s at %s with these settings, so nothing was '
-                                         'saved: %s' % (params['name'], wanted['url'], exc), registry=before)
-            if not registry:
-                changed = True
-                body = dict(name=params['name'], type=params['type'], url=wanted['url'],
-                            description=wanted['description'], insecure=wanted['insecure'])
-                if ca:
-                    body['ca_certificate'] = ca
-                if params['access_key']:
-                    body['credential'] = dict(type='basic', access_key=params['access_key'],
-                                              access_secret=params['access_secret'])
-                if not module.check_mode:
-                    client.request('POST', '/registries', body=body, expect=(201,))
-                    registry = find_registry(client, params['name'])
-                else:
-                    registry = dict(body, credential=dict(access_key=params['access_key']))
-            elif differs or write_secret:
-                changed = True
-                body = dict(name=params['name'], url=wanted['url'], description=wanted['description'],
-                            insecure=wanted['insecure'], ca_certificate=ca or '')
-                if params['access_key'] and (write_secret or 'access_key' in differs):
-                    body.update(credential_type='basic', access_key=params['access_key'],
-                                access_secret=params['access_secret'])
-                if not module.check_mode:
-                    client.request('PUT', '/registries/%s' % registry['id'], body=body)
-                    registry = find_registry(client, params['name'])
-                else:
-                    registry = dict(registry, url=wanted['url'], description=wanted['description'],
-                                    insecure=wanted['insecure'], ca_certificate=ca,
-                                    credential=dict(access_key=params['access_key']))
-        after = summary(registry)
+        changed, before, after = apply_registry(client, module.params, module.check_mode)
     except HarborError as exc:
         fail_with(module, exc)
     exit_with(module, changed, 'registry', before, after)

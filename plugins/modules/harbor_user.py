@@ -88,41 +88,8 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.caas.platform.plugins.module_utils.harbor import (
     HarborClient, HarborError, argument_spec, exit_with, fail_with)
-
-
-def summary(user):
-    if not user:
-        return {}
-    return dict(user_id=user.get('user_id'), username=user.get('username'), email=user.get('email') or '',
-                realname=user.get('realname') or '', sysadmin=bool(user.get('sysadmin_flag')))
-
-
-def find_user(client, name):
-    found = next((u for u in client.get_all('/users', query={'q': 'username=%s' % name}) if u.get('username') == name),
-                 None)
-    if found is None:
-        # Harbor's list leaves out its first user, the admin (user id 1): asked by its id instead.
-        try:
-            first = client.get('/users/1')
-        except HarborError as exc:
-            if exc.status not in (403, 404):
-                raise
-            first = None
-        if first and first.get('username') == name:
-            found = first
-    return found
-
-
-def password_works(module, name, password):
-    params = module.params
-    probe = HarborClient(params['url'], name, password, params['ca_path'], params['validate_certs'], params['timeout'])
-    try:
-        probe.get('/users/current')
-        return True
-    except HarborError as exc:
-        if exc.status == 401:
-            return False
-        raise
+from ansible_collections.caas.platform.plugins.module_utils.harbor_users import (
+    change_password, find_user, password_works, user_summary)
 
 
 def main():
@@ -137,7 +104,7 @@ def main():
     changed = False
     try:
         user = find_user(client, params['name'])
-        before = summary(user)
+        before = user_summary(user)
         if params['state'] == 'absent':
             after = {}
             if user:
@@ -158,7 +125,7 @@ def main():
                 user = find_user(client, params['name'])
                 if params['sysadmin']:
                     client.request('PUT', '/users/%s/sysadmin' % user['user_id'], body={'sysadmin_flag': True})
-                after = summary(find_user(client, params['name']))
+                after = user_summary(find_user(client, params['name']))
         else:
             profile = dict((k, params[k]) for k in ('email', 'realname') if params[k] is not None)
             differs = dict((k, v) for k, v in profile.items() if before.get(k) != v)
@@ -172,17 +139,10 @@ def main():
                 if not module.check_mode:
                     client.request('PUT', '/users/%s/sysadmin' % user['user_id'],
                                    body={'sysadmin_flag': params['sysadmin']})
-            if params['user_password'] and not password_works(module, params['name'], params['user_password']):
-                own = params['username'] == params['name']
-                if own and not params['old_password']:
-                    module.fail_json(msg='the password of %s, the account this module logs in as, differs: give '
-                                         'old_password to change it (Harbor asks for it)' % params['name'])
+            if params['user_password'] and not password_works(client, params['name'], params['user_password']):
+                change_password(client, user, params['user_password'], params['old_password'],
+                                params['username'] == params['name'], module.check_mode)
                 changed = True
-                if not module.check_mode:
-                    body = {'new_password': params['user_password']}
-                    if own:
-                        body['old_password'] = params['old_password']
-                    client.request('PUT', '/users/%s/password' % user['user_id'], body=body)
             after = dict(before, **differs)
             if params['sysadmin'] is not None:
                 after['sysadmin'] = params['sysadmin']

@@ -34,6 +34,10 @@ CASES = {
     'harbor_label': {'name': 'release', 'project': 'team-a', 'color': '#0065AB'},
     'harbor_cve_allowlist': {'project': 'team-a', 'cves': ['CVE-2024-3094'], 'expires_on': '2999-01-01'},
     'harbor_user': {'name': 'dev', 'email': 'dev@example.com', 'realname': 'Dev', 'user_password': 'Dev-Passw0rd'},
+    'harbor_configuration': {'old_password': 'Not-Shown-2',
+                             'registries': [{'name': 'upstream', 'endpoint_url': 'https://mirror.example.com',
+                                             'access_key': 'puller', 'access_secret': 'Not-Shown-2'}],
+                             'registry_retry_timeout': 0, 'projects': [{'name': 'team-a'}]},
 }
 
 
@@ -66,15 +70,17 @@ def test_a_bad_cve_allowlist_is_refused_before_harbor_is_asked(run_module, optio
 
 
 def test_an_allowlist_expires_at_midnight_utc_of_its_day_and_reads_back_as_that_day():
-    from ansible_collections.caas.platform.plugins.modules import harbor_cve_allowlist as module
-    seconds = module.expiry_seconds('2027-01-01')
+    from ansible_collections.caas.platform.plugins.module_utils.harbor import expiry_seconds
+    from ansible_collections.caas.platform.plugins.module_utils import harbor_allowlists as allowlists
+    seconds = expiry_seconds('2027-01-01')
     assert seconds == 1798761600
-    assert module.summary({'items': [{'cve_id': 'B'}, {'cve_id': 'A'}], 'expires_at': seconds}) == \
+    assert allowlists.allowlist_summary({'items': [{'cve_id': 'B'}, {'cve_id': 'A'}], 'expires_at': seconds}) == \
         {'cves': ['A', 'B'], 'expires_on': '2027-01-01'}
-    assert module.summary({'items': [], 'expires_at': None}) == {'cves': [], 'expires_on': ''}
-    assert module.project_summary({'metadata': {'reuse_sys_cve_allowlist': 'false'}, 'cve_allowlist': None}) == \
+    assert allowlists.allowlist_summary({'items': [], 'expires_at': None}) == {'cves': [], 'expires_on': ''}
+    assert allowlists.project_allowlist_summary({'metadata': {'reuse_sys_cve_allowlist': 'false'},
+                                                 'cve_allowlist': None}) == \
         {'cves': [], 'expires_on': '', 'use_system': False}
-    assert module.project_summary({'metadata': {}})['use_system'] is True
+    assert allowlists.project_allowlist_summary({'metadata': {}})['use_system'] is True
 
 
 @pytest.mark.parametrize('options, message', [
@@ -88,15 +94,56 @@ def test_a_bad_audit_purge_is_refused_before_harbor_is_asked(run_module, options
 
 
 def test_event_types_compare_in_one_order_whatever_harbor_or_the_play_gave():
-    from ansible_collections.caas.platform.plugins.modules import harbor_schedule as module
-    assert module.event_types('pull_artifact, create_artifact,,create_artifact') == 'create_artifact,pull_artifact'
-    assert module.summary({'schedule': {'type': 'Custom', 'cron': '0 0 2 * * 0'},
-                           'job_parameters': '{"audit_retention_hour": 2160, "dry_run": false, '
-                                             '"include_event_types": "delete_artifact,create_artifact"}'}) == {
+    from ansible_collections.caas.platform.plugins.module_utils.harbor_schedules import event_types, schedule_summary
+    assert event_types('pull_artifact, create_artifact,,create_artifact') == 'create_artifact,pull_artifact'
+    assert schedule_summary({'schedule': {'type': 'Custom', 'cron': '0 0 2 * * 0'},
+                             'job_parameters': '{"audit_retention_hour": 2160, "dry_run": false, '
+                                               '"include_event_types": "delete_artifact,create_artifact"}'}) == {
         'type': 'Custom', 'cron': '0 0 2 * * 0',
         'parameters': {'audit_retention_hour': 2160, 'dry_run': False,
                        'include_event_types': 'create_artifact,delete_artifact'}}
-    assert module.summary(None) == {'type': 'None', 'cron': '', 'parameters': {}}
+    assert schedule_summary(None) == {'type': 'None', 'cron': '', 'parameters': {}}
+
+
+@pytest.mark.parametrize('options, message', [
+    ({'projects': [{'name': 'Team_A'}]}, "projects Team_A: name is 'Team_A': a Harbor project name is lower-case"),
+    ({'projects': [{'name': 'team-a', 'storage_limit': 'lots'}]}, "projects team-a: storage_limit is 'lots': "),
+    ({'replications': [{'name': 'copy', 'registry': 'upstream', 'direction': 'pull', 'trigger': 'event_based'}]},
+     'replications copy: trigger is event_based with direction pull: '),
+    ({'schedules': [{'job': 'gc', 'schedule': 'custom', 'cron': '0 3 * * 6'}]},
+     "schedules gc: cron is '0 3 * * 6': Harbor takes six fields"),
+    ({'schedules': [{'job': 'gc', 'schedule': 'daily', 'workers': 9}]}, 'schedules gc: workers is 9: '),
+    ({'cve_allowlist': {'cves': ['CVE-2024-3094'], 'expires_on': '2020-01-01'}},
+     'cve_allowlist: expires_on is 2020-01-01, which has come: '),
+])
+def test_what_harbor_would_refuse_in_any_step_is_refused_before_harbor_is_asked(run_module, options, message):
+    result = run_module('harbor_configuration', expect_failure=True, **HARBOR, wait=True, wait_timeout=2, **options)
+    assert result['msg'].startswith(message) and 'cannot be reached' not in result['msg']
+
+
+def test_every_refusal_of_the_configuration_is_named_at_once(run_module):
+    result = run_module('harbor_configuration', expect_failure=True, **HARBOR,
+                        projects=[{'name': 'A'}], schedules=[{'job': 'scan_all', 'schedule': 'custom', 'cron': 'x'}])
+    assert result['msg'].startswith("projects A: name is 'A': ") and "; schedules scan_all: cron is 'x': " in result['msg']
+
+
+def test_the_configuration_needs_the_account_whose_password_changes(run_module):
+    result = run_module('harbor_configuration', expect_failure=True, url=HARBOR['url'], old_password='Not-Shown-2')
+    assert result['msg'].startswith('old_password is set without username and password: ')
+    assert 'Not-Shown-2' not in json.dumps(result)
+
+
+def test_the_configuration_in_check_mode_does_not_wait_for_harbor(run_module):
+    result = run_module('harbor_configuration', **HARBOR, wait=True, wait_timeout=600, _ansible_check_mode=True)
+    assert result['changed'] is False and 'health' not in result
+
+
+def test_a_step_that_fails_is_named_and_no_secret_is_in_the_failure(run_module):
+    result = run_module('harbor_configuration', expect_failure=True, **HARBOR, old_password='Not-Shown-2',
+                        _ansible_check_mode=True)
+    assert result['msg'].startswith('password: GET http://127.0.0.1:9/api/v2.0/users/current: ')
+    assert result['changed'] is False
+    assert HARBOR['password'] not in json.dumps(result) and 'Not-Shown-2' not in json.dumps(result)
 
 
 @pytest.mark.parametrize('options, message', [
