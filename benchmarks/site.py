@@ -18,7 +18,8 @@ starts, so that runs on a busier machine are told apart.
                                                  loads the 2 cores, as in the measurements before the storage layer
 
 Needs the lab's artifacts built (scripts/lab build). Writes benchmarks/results/site.json (site_rerun.json with
---rerun, site_without_storage.json with --without-storage). Never run it beside another lab or a molecule scenario: the 2 cores are the measurement.
+--rerun, site_without_storage.json with --without-storage) after each run, so a run that fails keeps the ones before.
+Never run it beside another lab or a molecule scenario: the 2 cores are the measurement.
 """
 
 from __future__ import annotations
@@ -106,21 +107,24 @@ def main() -> None:
                         help='wait this long after the re-run, then run once more on the settled lab (0: no third run)')
     args = parser.parse_args()
     inventory = without_storage() if args.without_storage else None
+    RESULTS.mkdir(parents=True, exist_ok=True)
     if args.rerun:
-        data = {'rerun': run_site('re-run', inventory)}
         out = RESULTS / 'site_rerun.json'
+        data = {'rerun': run_site('re-run', inventory)}
     else:
+        out = RESULTS / ('site_without_storage.json' if args.without_storage else 'site.json')
         for step in ('down', 'up', 'pki'):
             subprocess.run([str(LAB), step], cwd=REPO, check=True)
-        first = run_site('first run', inventory)
-        rerun = run_site('re-run', inventory)
-        data = {'first': first, 'rerun': rerun, 'ratio': round(rerun['wall_seconds'] / first['wall_seconds'], 3)}
+        # Written after each run: a later run that fails (it exits) keeps what the runs before it measured.
+        data = {'first': run_site('first run', inventory)}
+        out.write_text(json.dumps(data, indent=2) + '\n')
+        data['rerun'] = run_site('re-run', inventory)
+        data['ratio'] = round(data['rerun']['wall_seconds'] / data['first']['wall_seconds'], 3)
+        out.write_text(json.dumps(data, indent=2) + '\n')
         if args.settle > 0:
             time.sleep(args.settle)
             data['settled_rerun'] = run_site('settled re-run', inventory)
-            data['settled_ratio'] = round(data['settled_rerun']['wall_seconds'] / first['wall_seconds'], 3)
-        out = RESULTS / ('site_without_storage.json' if args.without_storage else 'site.json')
-    RESULTS.mkdir(parents=True, exist_ok=True)
+            data['settled_ratio'] = round(data['settled_rerun']['wall_seconds'] / data['first']['wall_seconds'], 3)
     out.write_text(json.dumps(data, indent=2) + '\n')
     for name, run in data.items():
         if isinstance(run, dict):
